@@ -1,0 +1,63 @@
+"""The Backend interface: device placement, precision and collectives for one kind of hardware."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from backends.precision import Precision
+
+__all__ = ["Backend"]
+
+
+class Backend(ABC):
+    """Where a run's tensors live and how its processes talk.
+
+    Single-process backends return their input unchanged from the collectives.
+    """
+
+    root_device: torch.device
+    precision: Precision
+    global_rank: int = 0
+    local_rank: int = 0
+    node_rank: int = 0
+    world_size: int = 1
+
+    @property
+    def is_global_zero(self) -> bool:
+        """Whether this process writes checkpoints and logs."""
+        return self.global_rank == 0
+
+    @property
+    def on_gpu(self) -> bool:
+        return self.root_device.type == "cuda"
+
+    @abstractmethod
+    def setup(self, module: torch.nn.Module) -> torch.nn.Module:
+        """Move the module to the root device (and wrap it where the backend needs to)."""
+
+    @abstractmethod
+    def to_device(self, batch: Any) -> Any:
+        """The batch with every tensor on the root device."""
+
+    def optimizer_step(self, optimizer: torch.optim.Optimizer, closure: Any = None) -> Any:
+        """Step an optimizer, through the precision's scaler when there is one."""
+        return self.precision.step(optimizer, closure)
+
+    def reduce(self, tensor: torch.Tensor, op: str = "mean") -> torch.Tensor:
+        """Reduce a tensor across processes (identity on one process)."""
+        return tensor
+
+    def barrier(self, name: str | None = None) -> None:
+        """Wait for every process (nothing to wait for on one process)."""
+
+    def broadcast(self, obj: Any, src: int = 0) -> Any:
+        """Send ``obj`` from ``src`` to every process (identity on one process)."""
+        return obj
+
+    def launch(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn`` in this backend's processes and return rank zero's result."""
+        return fn(*args)

@@ -1,0 +1,58 @@
+"""Numeric precision of a run: autocast and loss scaling, held by a backend."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+
+__all__ = ["Precision"]
+
+
+class Precision:
+    """32-bit (no-op), ``'bf16'`` autocast, or 16-bit autocast with a gradient scaler.
+
+    Example:
+        >>> precision = Precision("bf16", device_type="cpu")
+        >>> with precision.autocast():
+        ...     out = model(x)
+    """
+
+    def __init__(self, precision: int | str, device_type: str) -> None:
+        self.precision = precision
+        self.device_type = device_type
+        self.scaler: Any = None
+        if precision == 16:
+            self.scaler = torch.amp.GradScaler(device_type)
+
+    @property
+    def dtype(self) -> torch.dtype | None:
+        return {16: torch.float16, "bf16": torch.bfloat16}.get(self.precision)
+
+    @contextlib.contextmanager
+    def autocast(self) -> Iterator[None]:
+        """Autocast in the precision's dtype; a no-op at 32-bit."""
+        if self.dtype is None:
+            yield
+            return
+        with torch.autocast(self.device_type, dtype=self.dtype):
+            yield
+
+    def scale_loss(self, loss: torch.Tensor) -> torch.Tensor:
+        """The loss to call backward on (scaled when a gradient scaler is in use)."""
+        return self.scaler.scale(loss) if self.scaler is not None else loss
+
+    def unscale(self, optimizer: torch.optim.Optimizer) -> None:
+        """Unscale gradients in place before clipping."""
+        if self.scaler is not None:
+            self.scaler.unscale_(optimizer)
+
+    def step(self, optimizer: torch.optim.Optimizer, closure: Any = None) -> Any:
+        """Step the optimizer through the scaler when there is one."""
+        if self.scaler is not None:
+            result = self.scaler.step(optimizer)
+            self.scaler.update()
+            return result
+        return optimizer.step(closure) if closure is not None else optimizer.step()

@@ -1,0 +1,13 @@
+"""orchestrator: an explicit state-machine training orchestrator with Lightning's API.
+
+``import orchestrator as pl`` gives the names seed-era Lightning code uses.
+"""
+
+from orchestrator import callbacks, loggers
+from orchestrator.module import LightningModule
+from orchestrator.seed import seed_everything
+from orchestrator.trainer import Trainer
+
+__version__ = "0.1.0"
+
+__all__ = ["LightningModule", "Trainer", "__version__", "callbacks", "loggers", "seed_everything"]

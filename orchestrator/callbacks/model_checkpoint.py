@@ -1,0 +1,181 @@
+"""ModelCheckpoint: save the best ``save_top_k`` checkpoints by a monitored metric."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+
+from orchestrator.callbacks.base import Callback
+from orchestrator.callbacks.monitor import improves, read_monitored, resolve_mode
+from schemas.errors import ConfigError
+
+__all__ = ["ModelCheckpoint"]
+
+
+class ModelCheckpoint(Callback):
+    """Save checkpoints after validation (or at epoch end when an epoch has no validation).
+
+    Args:
+        filepath: a directory, or a path template like ``"ckpts/{epoch}-{val_loss:.2f}"``
+            (seed-era form). ``None``: ``<root>/<logger name>/version_<v>/checkpoints``.
+        monitor: the metric to rank by; ``None`` keeps the latest checkpoint(s) only.
+        verbose: log each save.
+        save_last: also keep ``last.ckpt``, the newest state.
+        save_top_k: how many best checkpoints to keep (-1: all, 0: none).
+        save_weights_only: save only the module's weights.
+        mode: 'min', 'max' or 'auto'.
+        period: epochs between saves.
+        prefix: added in front of file names.
+        dirpath: a directory (the newer spelling of a directory ``filepath``).
+        strict: a missing monitored metric is an error (True) or falls back to ``monitor=None``.
+
+    Example:
+        >>> ckpt = ModelCheckpoint(monitor="val_acc", mode="max", save_top_k=2, save_last=True)
+        >>> trainer = Trainer(checkpoint_callback=ckpt)
+    """
+
+    def __init__(self, filepath: str | Path | None = None, monitor: str | None = "val_loss",
+                 verbose: bool = False, save_last: bool = False, save_top_k: int = 1,
+                 save_weights_only: bool = False, mode: str = "auto", period: int = 1,
+                 prefix: str = "", dirpath: str | Path | None = None,
+                 strict: bool = True) -> None:
+        if save_top_k < -1:
+            raise ConfigError(f"ModelCheckpoint(save_top_k={save_top_k}): use -1, 0 or more")
+        if period < 1:
+            raise ConfigError(f"ModelCheckpoint(period={period}): use an int >= 1")
+        self.dirpath, self.filename = _split_filepath(filepath, dirpath)
+        self.monitor = monitor
+        self.verbose = verbose
+        self.save_last = save_last
+        self.save_top_k = save_top_k
+        self.save_weights_only = save_weights_only
+        self.mode = resolve_mode("ModelCheckpoint", monitor, mode)
+        self.period = period
+        self.prefix = prefix
+        self.strict = strict
+        self.best_k_models: dict[str, float] = {}
+        self.best_model_path = ""
+        self.best_model_score: float | None = None
+        self.last_model_path = ""
+        self._last_saved_epoch: int | None = None
+
+    def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
+        self._save_if_due(trainer)
+
+    def on_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+        if not trainer.validates_at_epoch_end:
+            self._save_if_due(trainer)
+
+    def resolve_dir(self, trainer: Any) -> Path:
+        """The directory checkpoints go to, once the trainer's logger is known."""
+        if self.dirpath is None:
+            self.dirpath = trainer.default_checkpoint_dir
+        return Path(self.dirpath)
+
+    def _save_if_due(self, trainer: Any) -> None:
+        epoch = trainer.current_epoch
+        if not trainer.is_global_zero or self.save_top_k == 0 and not self.save_last:
+            return
+        if self._last_saved_epoch is not None and epoch - self._last_saved_epoch < self.period \
+                and epoch != self._last_saved_epoch:
+            return
+        metrics = dict(trainer.callback_metrics)
+        score = None
+        if self.monitor is not None:
+            score = read_monitored("ModelCheckpoint", self.monitor, metrics, self.strict)
+        path = self.format_checkpoint_name(epoch, metrics, trainer)
+        if self.save_top_k != 0:
+            if score is None:
+                self._keep_latest(trainer, path)
+            elif self._qualifies(score):
+                self._keep_best(trainer, path, score)
+        if self.save_last:
+            self.last_model_path = str(path.with_name(f"{self.prefix}last.ckpt"))
+            trainer.save_checkpoint(self.last_model_path, self.save_weights_only)
+        self._last_saved_epoch = epoch
+
+    def _qualifies(self, score: float) -> bool:
+        if self.save_top_k == -1 or len(self.best_k_models) < self.save_top_k:
+            return True
+        worst = self._worst()
+        return improves(score, self.best_k_models[worst], self.mode)
+
+    def _worst(self) -> str:
+        pick = max if self.mode == "min" else min
+        return pick(self.best_k_models, key=self.best_k_models.__getitem__)
+
+    def _keep_best(self, trainer: Any, path: Path, score: float) -> None:
+        if self.save_top_k != -1 and len(self.best_k_models) >= self.save_top_k \
+                and str(path) not in self.best_k_models:
+            _remove(self._worst_popped())
+        self.best_k_models[str(path)] = score
+        trainer.save_checkpoint(str(path), self.save_weights_only)
+        pick = min if self.mode == "min" else max
+        self.best_model_path = pick(self.best_k_models, key=self.best_k_models.__getitem__)
+        self.best_model_score = self.best_k_models[self.best_model_path]
+        if self.verbose:
+            logger.info("ModelCheckpoint: saved {p} ({m}={s:.5g})", p=path, m=self.monitor, s=score)
+
+    def _worst_popped(self) -> str:
+        worst = self._worst()
+        self.best_k_models.pop(worst)
+        return worst
+
+    def _keep_latest(self, trainer: Any, path: Path) -> None:
+        if self.strict is False and self.monitor is not None and not self.best_k_models:
+            logger.info("ModelCheckpoint: {m} not produced; keeping the latest checkpoint",
+                        m=self.monitor)
+        trainer.save_checkpoint(str(path), self.save_weights_only)
+        for old in list(self.best_k_models):
+            if old != str(path):
+                _remove(old)
+        self.best_k_models = {str(path): 0.0}
+        self.best_model_path = str(path)
+
+    def format_checkpoint_name(self, epoch: int, metrics: dict[str, Any], trainer: Any) -> Path:
+        """The file for ``epoch``: ``{epoch}-{val_loss:.2f}`` becomes ``epoch=3-val_loss=0.12``."""
+        template = re.sub(r"{([^:}]+)", lambda m: f"{m.group(1)}={{{m.group(1)}",
+                          self.filename or "{epoch}")
+        values = {"epoch": epoch, **{k: _as_number(v) for k, v in metrics.items()}}
+        for name in re.findall(r"{([^:}]+)", template):
+            values.setdefault(name, 0)
+        return self.resolve_dir(trainer) / f"{self.prefix}{template.format(**values)}.ckpt"
+
+    def on_save_checkpoint(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
+        return {"best_model_path": self.best_model_path, "best_model_score": self.best_model_score,
+                "best_k_models": dict(self.best_k_models), "last_model_path": self.last_model_path,
+                "monitor": self.monitor, "last_saved_epoch": self._last_saved_epoch}
+
+    def on_load_checkpoint(self, checkpointed_state: dict[str, Any]) -> None:
+        self.best_model_path = checkpointed_state["best_model_path"]
+        self.best_model_score = checkpointed_state["best_model_score"]
+        self.best_k_models = dict(checkpointed_state["best_k_models"])
+        self.last_model_path = checkpointed_state["last_model_path"]
+        self._last_saved_epoch = checkpointed_state["last_saved_epoch"]
+
+
+def _split_filepath(filepath: str | Path | None,
+                    dirpath: str | Path | None) -> tuple[str | None, str | None]:
+    """(directory, file template) from the seed-era ``filepath`` or the newer ``dirpath``."""
+    if filepath is None:
+        return (str(dirpath) if dirpath is not None else None), None
+    text = str(filepath)
+    if os.path.isdir(text) or text.endswith(os.sep):
+        return text, None
+    directory, name = os.path.split(text)
+    return directory or ".", name.removesuffix(".ckpt")
+
+
+def _as_number(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass

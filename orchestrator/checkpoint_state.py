@@ -1,0 +1,177 @@
+"""What a checkpoint holds: capture it from a trainer, and put it back into a run."""
+
+from __future__ import annotations
+
+import random
+from argparse import Namespace
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import torch
+from loguru import logger
+
+from orchestrator.checkpoint_io import check_module_keys, load_checkpoint
+from schemas.checkpoint import CHECKPOINT_FORMAT_VERSION, CHECKPOINT_KIND
+from schemas.errors import CheckpointError
+from states.context import RunContext
+from states.progress import RunProgress
+
+__all__ = ["capture", "restore_into", "restore_weights", "rng_state", "set_rng_state"]
+
+
+def capture(trainer: Any, weights_only: bool = False) -> dict[str, Any]:
+    """The trainer's whole resumable state as plain data (loadable with weights_only=True)."""
+    from orchestrator import __version__
+
+    module = trainer.model
+    checkpoint: dict[str, Any] = {
+        "manifest": {
+            "kind": CHECKPOINT_KIND,
+            "format_version": CHECKPOINT_FORMAT_VERSION,
+            "library_version": __version__,
+            "created_at": datetime.now(timezone.utc).isoformat(),
+            "weights_only": weights_only,
+        },
+        "epoch": trainer.current_epoch,
+        "global_step": trainer.global_step,
+        "state_dict": module.state_dict(),
+        "hparams": plain_hparams(module.hparams),
+        "hparams_type": type(module.hparams).__name__ if module.hparams is not None else None,
+    }
+    if not weights_only:
+        checkpoint.update(
+            lifecycle={"state": trainer.lifecycle.state, "history": trainer.lifecycle.history},
+            progress=trainer.progress.to_dict(),
+            optimizer_states=[opt.state_dict() for opt in trainer.optimizers],
+            lr_schedulers=[cfg.scheduler.state_dict() for cfg in trainer.scheduler_configs],
+            callbacks=_callback_states(trainer),
+            rng=rng_state(),
+            logger=_logger_identity(trainer.logger),
+            grad_scaler=_scaler_state(trainer),
+        )
+    module.on_save_checkpoint(checkpoint)
+    return checkpoint
+
+
+def _callback_states(trainer: Any) -> dict[str, Any]:
+    states = {}
+    for callback in trainer.callbacks:
+        state = callback.on_save_checkpoint(trainer, trainer.model)
+        if state is not None:
+            states[callback.state_key] = state
+    return states
+
+
+def _logger_identity(run_logger: Any) -> dict[str, Any] | None:
+    if run_logger is None:
+        return None
+    return {"name": str(run_logger.name), "version": run_logger.version}
+
+
+def _scaler_state(trainer: Any) -> dict[str, Any] | None:
+    scaler = trainer.backend.precision.scaler
+    return scaler.state_dict() if scaler is not None else None
+
+
+def plain_hparams(hparams: Any) -> dict[str, Any] | None:
+    """Hyperparameters as plain data; values of other types are stored as their repr."""
+    if hparams is None:
+        return None
+    values = vars(hparams) if isinstance(hparams, Namespace) else dict(hparams)
+    return {str(k): _plain(v) for k, v in values.items()}
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Namespace):
+        return _plain(vars(value))
+    logger.debug("hparam of type {t} stored as its repr", t=type(value).__name__)
+    return repr(value)
+
+
+def rng_state() -> dict[str, Any]:
+    """Python, numpy and torch RNG states as plain data."""
+    py = random.getstate()
+    np_state = np.random.get_state()
+    state = {
+        "python": [py[0], list(py[1]), py[2]],
+        "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore what ``rng_state`` captured."""
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    name, keys, *rest = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def restore_into(trainer: Any, path: str) -> Any:
+    """A restore function for the dataloaders runner: load ``path`` into the run."""
+    checkpoint = load_checkpoint(path)
+
+    def restore(ctx: RunContext) -> None:
+        module = ctx.module
+        check_module_keys(path, module, checkpoint["state_dict"])
+        module.load_state_dict(checkpoint["state_dict"])
+        module.on_load_checkpoint(checkpoint)
+        if checkpoint["manifest"].get("weights_only"):
+            raise CheckpointError(
+                f"{path!r} holds weights only (save_weights_only=True) and cannot resume "
+                "training; load its 'state_dict' into the model instead"
+            )
+        _restore_optimizers(path, ctx, checkpoint)
+        for callback in trainer.callbacks:
+            state = checkpoint["callbacks"].get(callback.state_key)
+            if state is not None:
+                callback.on_load_checkpoint(state)
+        restored = RunProgress.from_dict(checkpoint["progress"])
+        vars(ctx.progress).update(vars(restored))
+        set_rng_state(checkpoint["rng"])
+        ctx.resumed = True
+        logger.info("resumed from {p} at epoch {e}, step {s}", p=path,
+                    e=restored.epoch, s=restored.global_step)
+
+    return restore
+
+
+def _restore_optimizers(path: str, ctx: RunContext, checkpoint: dict[str, Any]) -> None:
+    saved = checkpoint["optimizer_states"]
+    if len(saved) != len(ctx.optimizers):
+        raise CheckpointError(
+            f"{path!r} holds {len(saved)} optimizer state(s) but configure_optimizers "
+            f"returned {len(ctx.optimizers)}"
+        )
+    for optimizer, state in zip(ctx.optimizers, saved):
+        optimizer.load_state_dict(state)
+    for config, state in zip(ctx.schedulers, checkpoint["lr_schedulers"]):
+        config.scheduler.load_state_dict(state)
+    scaler = ctx.backend.precision.scaler
+    if scaler is not None and checkpoint.get("grad_scaler"):
+        scaler.load_state_dict(checkpoint["grad_scaler"])
+
+
+def restore_weights(path: str) -> Any:
+    """A restore function that loads only the module's weights (for ``test(ckpt_path=...)``)."""
+    checkpoint = load_checkpoint(path)
+
+    def restore(ctx: RunContext) -> None:
+        check_module_keys(path, ctx.module, checkpoint["state_dict"])
+        ctx.module.load_state_dict(checkpoint["state_dict"])
+        ctx.module.on_load_checkpoint(checkpoint)
+
+    return restore

@@ -1,0 +1,247 @@
+"""Trainer: validates its arguments, wires the run, and drives the lifecycle."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from loguru import logger
+
+from backends.select import select_backend
+from orchestrator.checkpoint_io import write_atomically
+from orchestrator.checkpoint_state import capture, restore_into, restore_weights
+from orchestrator.loggers.base import LoggerCollection
+from orchestrator.module import LightningModule
+from orchestrator.summary import weights_summary
+from orchestrator.wiring import build_callbacks, build_logger, default_root
+from schemas.config import build_config
+from schemas.errors import MisconfigurationError
+from schemas.outputs import OutputValidator
+from states.context import RunContext
+from states.drive import drive
+from states.hooks import HookDispatcher
+from states.lifecycle import Lifecycle
+from states.metrics import MetricStore, to_floats
+from states.progress import RunProgress
+
+__all__ = ["Trainer"]
+
+
+class Trainer:
+    """Runs ``fit`` and ``test`` of a LightningModule through the lifecycle state machine.
+
+    Takes every Trainer argument of the seed (``max_epochs``, ``gpus``, ``val_check_interval``,
+    ... with Lightning 0.8.5 defaults) plus ``truncated_bptt_steps``, ``terminate_on_nan``,
+    ``resume_from_checkpoint``, ``num_processes`` and ``strict_outputs``; see
+    ``docs/config.md`` for the full table.
+
+    Raises:
+        ConfigError: an argument is unknown, of the wrong type, out of range, or combined
+            with another that excludes it; the message names it and the valid values.
+        HardwareUnavailableError: ``gpus`` or ``num_tpu_cores`` ask for what is not here.
+
+    Example:
+        >>> trainer = Trainer(max_epochs=10, gradient_clip_val=0.5)
+        >>> trainer.fit(model)
+        >>> trainer.test()
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.config = build_config(**kwargs)
+        self.backend = select_backend(self.config)
+        self.default_root_dir = default_root(self.config)
+        self.logger = build_logger(self.config, self.default_root_dir)
+        self.callbacks, self.checkpoint_callback, self.early_stop_callback = build_callbacks(
+            self.config)
+        self.lifecycle = Lifecycle()
+        self.progress = RunProgress()
+        self.metrics = MetricStore()
+        self.validator = OutputValidator(self.config.strict_outputs)
+        self.model: LightningModule | None = None
+        self._run: RunContext | None = None
+        for callback in self.callbacks:
+            callback.on_init_start(self)
+            callback.on_init_end(self)
+
+    # running
+    def fit(self, model: LightningModule, train_dataloader: Any = None,
+            val_dataloaders: Any = None, ckpt_path: str | os.PathLike[str] | None = None) -> int:
+        """Train ``model``; dataloaders passed here replace the module's own.
+
+        ``ckpt_path`` (or ``resume_from_checkpoint``) resumes from a checkpoint.
+        Returns 1 once the run ends, as Lightning does.
+        """
+        overrides = {"train_dataloader": train_dataloader, "val_dataloader": val_dataloaders}
+        path = ckpt_path or self.config.resume_from_checkpoint
+        self._attach(model)
+        if self.config.weights_summary and self.is_global_zero:
+            logger.info("\n{table}", table=weights_summary(model, self.config.weights_summary))
+        if self.logger is not None and model.hparams is not None:
+            self.logger.log_hyperparams(model.hparams)
+        ctx = self._context("fit", overrides)
+        if path is not None:
+            ctx.restore = restore_into(self, str(path))
+        drive(self.lifecycle, ctx)
+        return 1
+
+    def test(self, model: LightningModule | None = None, test_dataloaders: Any = None,
+             ckpt_path: str | os.PathLike[str] | None = None) -> list[dict[str, float]]:
+        """Test ``model`` (default: the model of the last ``fit``).
+
+        Returns one dict of metrics per test dataloader.
+        """
+        model = model or self.model
+        if model is None:
+            raise MisconfigurationError(
+                "Trainer.test() needs a model: call test(model) or fit(model) first")
+        self._attach(model)
+        ctx = self._context("test", {"test_dataloader": test_dataloaders})
+        if ckpt_path is not None:
+            ctx.restore = restore_weights(str(ckpt_path))
+        drive(self.lifecycle, ctx)
+        return ctx.test_results
+
+    def _attach(self, model: Any) -> None:
+        if not isinstance(model, LightningModule):
+            raise MisconfigurationError(
+                f"Trainer expects an orchestrator.LightningModule, got {type(model).__name__}; "
+                "subclass LightningModule (import orchestrator as pl; class M(pl.LightningModule))"
+            )
+        model.trainer = self
+        self.model = model
+
+    def _context(self, mode: str, overrides: dict[str, Any]) -> RunContext:
+        assert self.model is not None
+        self._run = RunContext(
+            mode=mode, trainer=self, module=self.model, config=self.config,  # type: ignore[arg-type]
+            backend=self.backend, hooks=HookDispatcher(self, self.model, self.callbacks),
+            loggers=self.logger or _NoLogger(), progress=self.progress, metrics=self.metrics,
+            validator=self.validator,
+            loader_overrides={k: v for k, v in overrides.items() if v is not None},
+        )
+        return self._run
+
+    # checkpoints
+    def save_checkpoint(self, filepath: str | os.PathLike[str], weights_only: bool = False) -> None:
+        """Write the resumable state of the run to ``filepath`` atomically (rank zero only)."""
+        if self.model is None:
+            raise MisconfigurationError("save_checkpoint needs a model: call fit(model) first")
+        if self.is_global_zero:
+            write_atomically(capture(self, weights_only), filepath)
+
+    @property
+    def default_checkpoint_dir(self) -> str:
+        """``<weights_save_path or root>/<logger name>/version_<v>/checkpoints``."""
+        root = str(self.config.weights_save_path or self.default_root_dir)
+        if self.logger is None:
+            return os.path.join(root, "checkpoints")
+        if isinstance(self.logger, LoggerCollection):
+            return os.path.join(root, "checkpoints")
+        version = self.logger.version
+        folder = version if isinstance(version, str) else f"version_{version}"
+        return os.path.join(root, str(self.logger.name), folder, "checkpoints")
+
+    # state of the run, as seed-era code reads it
+    @property
+    def current_epoch(self) -> int:
+        return self.progress.epoch
+
+    @property
+    def global_step(self) -> int:
+        return self.progress.global_step
+
+    @property
+    def should_stop(self) -> bool:
+        return self.progress.stop_requested
+
+    @should_stop.setter
+    def should_stop(self, value: bool) -> None:
+        self.progress.stop_requested = bool(value)
+
+    @property
+    def callback_metrics(self) -> dict[str, Any]:
+        return self.metrics.callback_metrics
+
+    @property
+    def logged_metrics(self) -> dict[str, Any]:
+        return self.metrics.logged_metrics
+
+    @property
+    def progress_bar_metrics(self) -> dict[str, Any]:
+        return self.metrics.progress_bar_metrics
+
+    @property
+    def progress_bar_dict(self) -> dict[str, Any]:
+        """What the progress bar shows: running loss, ``progress_bar`` metrics, version."""
+        shown: dict[str, Any] = {}
+        loss = self.metrics.running_loss()
+        if loss is not None:
+            shown["loss"] = f"{loss.item():.3f}"
+        shown.update(to_floats(self.metrics.progress_bar_metrics))
+        if self.logger is not None:
+            shown["v_num"] = self.logger.version
+        return shown
+
+    @property
+    def optimizers(self) -> list[Any]:
+        return self._run.optimizers if self._run else []
+
+    @property
+    def scheduler_configs(self) -> list[Any]:
+        return self._run.schedulers if self._run else []
+
+    @property
+    def lr_schedulers(self) -> list[dict[str, Any]]:
+        return [{"scheduler": c.scheduler, "interval": c.interval, "frequency": c.frequency,
+                 "monitor": c.monitor} for c in self.scheduler_configs]
+
+    @property
+    def num_training_batches(self) -> float:
+        return self._run.train.num_batches if self._run and self._run.train else 0
+
+    @property
+    def num_val_batches(self) -> list[float]:
+        return list(self._run.val.num_batches) if self._run else []
+
+    @property
+    def num_test_batches(self) -> list[float]:
+        return list(self._run.test.num_batches) if self._run else []
+
+    @property
+    def validates_at_epoch_end(self) -> bool:
+        """Whether a validation follows the end of the current epoch."""
+        if self._run is None or not self._run.val.enabled:
+            return False
+        return (self.current_epoch + 1) % self.config.check_val_every_n_epoch == 0
+
+    @property
+    def global_rank(self) -> int:
+        return self.backend.global_rank
+
+    @property
+    def world_size(self) -> int:
+        return self.backend.world_size
+
+    @property
+    def is_global_zero(self) -> bool:
+        return self.backend.is_global_zero
+
+    @property
+    def on_gpu(self) -> bool:
+        return self.backend.on_gpu
+
+    def __getattr__(self, name: str) -> Any:
+        # Trainer arguments read back as attributes (trainer.max_epochs, ...)
+        config = self.__dict__.get("config")
+        if config is not None and name in type(config).model_fields:
+            return getattr(config, name)
+        raise AttributeError(f"'Trainer' object has no attribute {name!r}")
+
+
+class _NoLogger:
+    """Stands in when ``logger=False``: metric rows go nowhere."""
+
+    def log_metrics(self, metrics: dict[str, float], step: int) -> None: ...
+    def save(self) -> None: ...
+    def finalize(self, status: str) -> None: ...
+

@@ -1,0 +1,32 @@
+"""Pydantic schemas and the project's exceptions; imports no other project package."""
+
+from schemas.checkpoint import CHECKPOINT_FORMAT_VERSION, CHECKPOINT_KIND, CheckpointManifest
+from schemas.config import TrainerConfig, build_config
+from schemas.errors import (
+    CheckpointError,
+    ConfigError,
+    HardwareUnavailableError,
+    HookOutputError,
+    MisconfigurationError,
+    MonitorKeyError,
+    NonFiniteLossError,
+    OrchestratorError,
+)
+from schemas.outputs import OutputValidator
+
+__all__ = [
+    "CHECKPOINT_FORMAT_VERSION",
+    "CHECKPOINT_KIND",
+    "CheckpointError",
+    "CheckpointManifest",
+    "ConfigError",
+    "HardwareUnavailableError",
+    "HookOutputError",
+    "MisconfigurationError",
+    "MonitorKeyError",
+    "NonFiniteLossError",
+    "OrchestratorError",
+    "OutputValidator",
+    "TrainerConfig",
+    "build_config",
+]

@@ -1,0 +1,191 @@
+"""The validated Trainer configuration: types, ranges, choices and combinations."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from schemas.errors import ConfigError
+
+__all__ = ["DISTRIBUTED_BACKENDS", "PRECISIONS", "TrainerConfig", "build_config"]
+
+DISTRIBUTED_BACKENDS = (None, "dp", "ddp", "ddp_spawn", "ddp2", "ddp_cpu")
+PRECISIONS = (32, 16, "bf16")
+AMP_LEVELS = ("O0", "O1", "O2", "O3")
+
+PositiveInt = StrictInt
+
+
+class TrainerConfig(BaseModel):
+    """Every Trainer argument of the seed, plus the project's own, with Lightning 0.8.5 defaults."""
+
+    model_config = ConfigDict(
+        extra="forbid", arbitrary_types_allowed=True, frozen=True, hide_input_in_errors=True
+    )
+
+    logger: Any = True
+    checkpoint_callback: Any = True
+    early_stop_callback: Any = False
+    callbacks: list[Any] | None = None
+    default_root_dir: str | Path | None = None
+    gradient_clip_val: StrictFloat | StrictInt = Field(0.0, ge=0)
+    process_position: StrictInt = Field(0, ge=0)
+    num_nodes: StrictInt = Field(1, ge=1)
+    num_processes: StrictInt = Field(1, ge=1)
+    gpus: StrictInt | list[StrictInt] | str | None = None
+    auto_select_gpus: StrictBool = False
+    num_tpu_cores: Literal[1, 8] | None = None
+    progress_bar_refresh_rate: StrictInt = Field(1, ge=0)
+    check_val_every_n_epoch: StrictInt = Field(1, ge=1)
+    fast_dev_run: StrictBool = False
+    accumulate_grad_batches: StrictInt | dict[StrictInt, StrictInt] = 1
+    max_epochs: StrictInt = Field(1000, ge=1)
+    min_epochs: StrictInt = Field(1, ge=0)
+    max_steps: StrictInt | None = Field(None, ge=1)
+    min_steps: StrictInt | None = Field(None, ge=0)
+    train_percent_check: StrictFloat | StrictInt = Field(1.0, gt=0, le=1)
+    val_percent_check: StrictFloat | StrictInt = Field(1.0, ge=0, le=1)
+    test_percent_check: StrictFloat | StrictInt = Field(1.0, gt=0, le=1)
+    val_check_interval: StrictInt | StrictFloat = 1.0
+    log_save_interval: StrictInt = Field(100, ge=1)
+    row_log_interval: StrictInt = Field(50, ge=1)
+    distributed_backend: Literal["dp", "ddp", "ddp_spawn", "ddp2", "ddp_cpu"] | None = None
+    precision: Literal[32, 16, "bf16"] = 32
+    weights_summary: Literal["top", "full"] | None = "top"
+    weights_save_path: str | Path | None = None
+    amp_level: Literal["O0", "O1", "O2", "O3"] = "O2"
+    num_sanity_val_steps: StrictInt = Field(2, ge=-1)
+    truncated_bptt_steps: StrictInt | None = Field(None, ge=1)
+    terminate_on_nan: StrictBool = False
+    resume_from_checkpoint: str | Path | None = None
+    strict_outputs: StrictBool = False
+
+    @field_validator("gpus")
+    @classmethod
+    def _gpus_form(cls, value: Any) -> Any:
+        parse_gpu_ids(value)
+        return value
+
+    @field_validator("accumulate_grad_batches")
+    @classmethod
+    def _accumulation_form(cls, value: Any) -> Any:
+        factors = value.values() if isinstance(value, dict) else [value]
+        if isinstance(value, dict) and (not value or min(value) < 0):
+            raise ValueError("a dict needs epochs >= 0 as keys, e.g. {0: 1, 5: 4}")
+        if min(factors) < 1:
+            raise ValueError("every accumulation factor must be >= 1")
+        return value
+
+    @field_validator("val_check_interval")
+    @classmethod
+    def _interval_form(cls, value: int | float) -> int | float:
+        if isinstance(value, float) and not 0 < value <= 1:
+            raise ValueError("a float is a fraction of an epoch in (0, 1]; an int counts batches")
+        if isinstance(value, int) and value < 1:
+            raise ValueError("an int counts training batches between checks and must be >= 1")
+        return value
+
+    @model_validator(mode="after")
+    def _combinations(self) -> TrainerConfig:
+        if self.min_epochs > self.max_epochs:
+            raise ValueError(
+                f"min_epochs={self.min_epochs} exceeds max_epochs={self.max_epochs}; "
+                "lower min_epochs or raise max_epochs"
+            )
+        if self.min_steps is not None and self.max_steps is not None:
+            if self.min_steps > self.max_steps:
+                raise ValueError(
+                    f"min_steps={self.min_steps} exceeds max_steps={self.max_steps}"
+                )
+        if self.num_tpu_cores is not None and parse_gpu_ids(self.gpus):
+            raise ValueError(
+                f"gpus={self.gpus!r} and num_tpu_cores={self.num_tpu_cores} both request an "
+                "accelerator; choose one"
+            )
+        return self
+
+    @property
+    def gpu_ids(self) -> list[int] | None:
+        """The requested GPU indices, or None for no GPU (``-1`` stays ``[-1]``: all)."""
+        return parse_gpu_ids(self.gpus)
+
+
+def parse_gpu_ids(gpus: Any) -> list[int] | None:
+    """Normalise ``gpus`` (int, list of int, or a string like ``"0,2"`` / ``"2"``)."""
+    if gpus is None or gpus == 0 or gpus == [] or gpus == "":
+        return None
+    if isinstance(gpus, bool):
+        raise ValueError("use an int count, a list of indices or a string like '0,2'")
+    if isinstance(gpus, int):
+        if gpus < -1:
+            raise ValueError("an int is a GPU count (>= 0), or -1 for all GPUs")
+        return [-1] if gpus == -1 else list(range(gpus))
+    if isinstance(gpus, str):
+        text = gpus.strip()
+        if text == "-1":
+            return [-1]
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        if not parts or not all(p.isdigit() for p in parts):
+            raise ValueError("a string lists GPU indices like '0,2', or is a count like '2'")
+        ids = [int(p) for p in parts]
+        return ids if "," in text else list(range(ids[0])) or None
+    if any(i < 0 for i in gpus):
+        raise ValueError("GPU indices in a list must be >= 0")
+    return list(gpus)
+
+
+def build_config(**kwargs: Any) -> TrainerConfig:
+    """Validate Trainer arguments, turning pydantic's report into one clear ConfigError."""
+    unknown = sorted(set(kwargs) - set(TrainerConfig.model_fields))
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, TrainerConfig.model_fields, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(
+            f"Trainer got an unknown argument {name!r}{hint}; "
+            "see `orchestrator.Trainer` for the arguments it accepts"
+        )
+    try:
+        return TrainerConfig(**kwargs)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, kwargs)) from None
+
+
+def _describe(exc: ValidationError, kwargs: dict[str, Any]) -> str:
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        if field in kwargs:
+            head = f"Trainer({field}={kwargs[field]!r})"
+        else:
+            head = "Trainer arguments"
+        message = error["msg"].removeprefix("Value error, ")
+        choices = _CHOICES.get(field)
+        tail = f"; valid choices: {choices}" if choices and "choices" not in message else ""
+        lines.append(f"{head}: {message}{tail}")
+    return "\n".join(dict.fromkeys(lines))
+
+
+_CHOICES: dict[str, str] = {
+    "distributed_backend": ", ".join(repr(b) for b in DISTRIBUTED_BACKENDS),
+    "precision": ", ".join(repr(p) for p in PRECISIONS),
+    "amp_level": ", ".join(repr(a) for a in AMP_LEVELS),
+    "weights_summary": "'top', 'full', None",
+    "num_tpu_cores": "1, 8, None",
+    "gpus": "an int count, a list of indices like [0, 2], a string like '0,2', or None",
+    "accumulate_grad_batches": "an int >= 1, or a dict {epoch: factor} with epochs from 0",
+    "val_check_interval": "a float in (0, 1] (fraction of an epoch) or an int >= 1 (batches)",
+}

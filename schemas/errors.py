@@ -1,0 +1,61 @@
+"""The project's exception classes, all in one place.
+
+::
+
+    OrchestratorError
+    ├── ConfigError (ValueError)            a Trainer argument is wrong
+    ├── HookOutputError (ValueError)        a hook returned something malformed
+    ├── MisconfigurationError (ValueError)  the module or callbacks are wired wrongly
+    ├── MonitorKeyError (KeyError)          a monitored metric is missing
+    ├── NonFiniteLossError (RuntimeError)   terminate_on_nan saw nan or inf
+    ├── HardwareUnavailableError (RuntimeError)  the requested device is not here
+    └── CheckpointError (ValueError)        a checkpoint file cannot be used
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CheckpointError",
+    "ConfigError",
+    "HardwareUnavailableError",
+    "HookOutputError",
+    "MisconfigurationError",
+    "MonitorKeyError",
+    "NonFiniteLossError",
+    "OrchestratorError",
+]
+
+
+class OrchestratorError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class ConfigError(OrchestratorError, ValueError):
+    """A Trainer argument has a wrong type, value or combination."""
+
+
+class HookOutputError(OrchestratorError, ValueError):
+    """A hook returned a value of the wrong shape."""
+
+
+class MisconfigurationError(OrchestratorError, ValueError):
+    """The module, its dataloaders or the callbacks are not wired in a usable way."""
+
+
+class MonitorKeyError(OrchestratorError, KeyError):
+    """A callback monitors a metric that the run does not produce."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class NonFiniteLossError(OrchestratorError, RuntimeError):
+    """The loss became nan or inf while ``terminate_on_nan`` was on."""
+
+
+class HardwareUnavailableError(OrchestratorError, RuntimeError):
+    """The requested accelerator is not present on this machine."""
+
+
+class CheckpointError(OrchestratorError, ValueError):
+    """A checkpoint file is missing, torn, foreign or of another format."""

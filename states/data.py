@@ -1,0 +1,123 @@
+"""Dataloaders of a run: how many batches each yields, and helpers on batches and outputs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from schemas.errors import MisconfigurationError
+from schemas.outputs import describe_value
+
+__all__ = [
+    "EvalData",
+    "TrainData",
+    "batch_count",
+    "detach_all",
+    "split_for_tbptt",
+    "validate_loaders",
+]
+
+
+def batch_count(loader: Any, fraction: float, cap: int | None = None) -> float:
+    """Batches to use from ``loader``: ``fraction`` of its length (>= 1), or inf if unsized."""
+    try:
+        total = len(loader)
+    except TypeError:
+        total = None
+    if total is None:
+        count: float = math.inf
+    elif fraction == 0:
+        count = 0
+    else:
+        count = max(1, int(total * fraction)) if total else 0
+    return min(count, cap) if cap is not None and cap >= 0 else count
+
+
+def validate_loaders(hook: str, value: Any, allow_list: bool) -> list[Any]:
+    """Check a ``*_dataloader`` return value and give it as a list of loaders."""
+    loaders = list(value) if allow_list and isinstance(value, list | tuple) else [value]
+    for loader in loaders:
+        if isinstance(loader, torch.Tensor) or not hasattr(loader, "__iter__"):
+            raise MisconfigurationError(
+                f"{hook} returned {describe_value(loader)}; return a torch DataLoader"
+                + (" or a list of them" if allow_list else "")
+            )
+    return loaders
+
+
+@dataclass
+class TrainData:
+    """The training loader, its batch count per epoch and the live iterator of the epoch."""
+
+    loader: Any
+    num_batches: float
+    val_check_batch: float
+    iterator: Iterator[Any] | None = None
+
+    def open_epoch(self, skip: int) -> Iterator[Any]:
+        """A fresh iterator over this epoch's batches, past the first ``skip`` of them."""
+        iterator = iter(self.loader)
+        for _ in range(skip):
+            next(iterator)
+        self.iterator = iterator
+        return iterator
+
+
+@dataclass
+class EvalData:
+    """Validation or test loaders with the batch count to use from each."""
+
+    loaders: list[Any] = field(default_factory=list)
+    num_batches: list[float] = field(default_factory=list)
+
+    @property
+    def enabled(self) -> bool:
+        return any(n > 0 for n in self.num_batches)
+
+
+def detach_all(value: Any) -> Any:
+    """Detach every tensor in nested dicts, lists and tuples, so no graph is retained."""
+    if isinstance(value, torch.Tensor):
+        return value.detach()
+    if isinstance(value, Mapping):
+        return type(value)({k: detach_all(v) for k, v in value.items()}) if type(value) is not dict \
+            else {k: detach_all(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(detach_all(v) for v in value))
+    if isinstance(value, list | tuple):
+        return type(value)(detach_all(v) for v in value)
+    return value
+
+
+def split_for_tbptt(batch: Any, split_size: int) -> list[Any]:
+    """Split every tensor of the batch along dim 1 (time) into chunks of ``split_size``."""
+    tensors = [x for x in _leaves(batch) if isinstance(x, torch.Tensor) and x.dim() > 1]
+    if not tensors:
+        raise MisconfigurationError(
+            "truncated_bptt_steps needs batches holding tensors of shape (batch, time, ...); "
+            f"got {describe_value(batch)}"
+        )
+    length = tensors[0].size(1)
+    return [_slice_time(batch, t, t + split_size) for t in range(0, length, split_size)]
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, Mapping):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, Sequence) and not isinstance(value, str | torch.Tensor):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
+def _slice_time(value: Any, start: int, stop: int) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value[:, start:stop] if value.dim() > 1 else value
+    if isinstance(value, Mapping):
+        return {k: _slice_time(v, start, stop) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_slice_time(v, start, stop) for v in value)
+    return value

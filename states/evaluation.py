@@ -1,0 +1,75 @@
+"""The evaluation loop shared by sanity_val, val_check and test."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import torch
+
+from states.context import RunContext
+from states.data import EvalData, detach_all
+
+__all__ = ["run_evaluation"]
+
+Stage = Literal["validation", "test"]
+
+
+def run_evaluation(ctx: RunContext, data: EvalData, stage: Stage,
+                   limit: int | None = None) -> tuple[Any, list[list[Any]]]:
+    """Run ``{stage}_step`` over every loader, then ``{stage}_epoch_end``.
+
+    Returns the validated epoch-end output (None when the hook is not overridden) and the
+    collected step outputs per loader. The module is in eval mode and no gradients are
+    recorded; its training mode is restored afterwards.
+    """
+    module = ctx.module
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            per_loader = [
+                _run_loader(ctx, loader, idx, len(data.loaders) > 1, stage,
+                            count if limit is None else min(count, limit))
+                for idx, (loader, count) in enumerate(zip(data.loaders, data.num_batches))
+            ]
+            return _epoch_end(ctx, stage, per_loader), per_loader
+    finally:
+        module.train(was_training)
+
+
+def _run_loader(ctx: RunContext, loader: Any, loader_idx: int, multiple: bool,
+                stage: Stage, count: float) -> list[Any]:
+    module, hooks = ctx.module, ctx.hooks
+    step = getattr(module, f"{stage}_step")
+    step_end = getattr(module, f"{stage}_step_end") if hooks.module_overrides(
+        f"{stage}_step_end") else None
+    collect = stage == "test" or hooks.module_overrides(f"{stage}_epoch_end")
+    precision = ctx.backend.precision
+    outputs: list[Any] = []
+    if count <= 0:
+        return outputs
+    for batch_idx, batch in enumerate(loader):
+        hooks.callbacks_only(f"on_{stage}_batch_start")
+        batch = ctx.backend.to_device(batch)
+        args = (batch, batch_idx, loader_idx) if multiple else (batch, batch_idx)
+        with precision.autocast():
+            output = step(*args)
+        hook = f"{stage}_step"
+        if step_end is not None:
+            output, hook = step_end(output), f"{stage}_step_end"
+        output = ctx.validator("eval_step", hook, output, ctx.progress.epoch, batch_idx)
+        if collect:
+            outputs.append(detach_all(output))
+        hooks.callbacks_only(f"on_{stage}_batch_end")
+        if batch_idx + 1 >= count:
+            break
+    return outputs
+
+
+def _epoch_end(ctx: RunContext, stage: Stage, per_loader: list[list[Any]]) -> Any:
+    hook = f"{stage}_epoch_end"
+    if not ctx.hooks.module_overrides(hook):
+        return None
+    outputs: Any = per_loader if len(per_loader) > 1 else (per_loader[0] if per_loader else [])
+    returned = getattr(ctx.module, hook)(outputs)
+    return ctx.validator("epoch_end", hook, returned, ctx.progress.epoch, None)

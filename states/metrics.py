@@ -1,0 +1,83 @@
+"""The run's metrics: what callbacks, the progress bar and the loggers see.
+
+Step outputs are kept as tensors (no host synchronisation); conversion to Python floats
+happens only when a logger writes or the progress bar refreshes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+__all__ = ["MetricStore", "to_floats"]
+
+_SPECIAL = ("loss", "progress_bar", "log", "hiddens")
+
+
+def to_floats(metrics: Mapping[str, Any]) -> dict[str, float]:
+    """Python numbers from scalar tensors (a host sync: call only at log/refresh time)."""
+    return {k: (v.item() if isinstance(v, torch.Tensor) else float(v)) for k, v in metrics.items()}
+
+
+class MetricStore:
+    """callback_metrics, progress-bar metrics and the pending log row of a run."""
+
+    def __init__(self) -> None:
+        self.callback_metrics: dict[str, Any] = {}
+        self.progress_bar_metrics: dict[str, Any] = {}
+        self.logged_metrics: dict[str, Any] = {}
+        self.running_losses: deque[torch.Tensor] = deque(maxlen=20)
+        self.step_log: dict[str, Any] = {}
+
+    def add_training_step(self, output: Mapping[str, Any]) -> None:
+        """Record one validated training step output (tensors, detached)."""
+        loss = output["loss"].detach()
+        self.running_losses.append(loss)
+        callback = self.callback_metrics
+        callback["loss"] = loss
+        if len(output) > 1:
+            for key, value in output.items():
+                if key not in _SPECIAL:
+                    callback[key] = _detached(value)
+            pbar = output.get("progress_bar")
+            if pbar:
+                self._merge(self.progress_bar_metrics, pbar)
+            log = output.get("log")
+            if log:
+                self._merge(self.step_log, log)
+
+    def add_epoch_end(self, output: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Record an epoch-end output; returns its ``log`` dict for the loggers."""
+        if not output:
+            return {}
+        for key, value in output.items():
+            if key not in ("progress_bar", "log"):
+                self.callback_metrics[key] = _detached(value)
+        self._merge(self.progress_bar_metrics, output.get("progress_bar") or {})
+        log = output.get("log") or {}
+        self._merge({}, log)
+        return dict(log)
+
+    def _merge(self, target: dict[str, Any], values: Mapping[str, Any]) -> None:
+        for key, value in values.items():
+            value = _detached(value)
+            target[key] = value
+            self.callback_metrics[key] = value
+
+    def take_step_log(self) -> dict[str, Any]:
+        """The log values gathered since the last log row, emptied."""
+        row, self.step_log = self.step_log, {}
+        return row
+
+    def running_loss(self) -> torch.Tensor | None:
+        """Mean of the last 20 training losses, as a tensor."""
+        if not self.running_losses:
+            return None
+        return torch.stack(list(self.running_losses)).mean()
+
+
+def _detached(value: Any) -> Any:
+    return value.detach() if isinstance(value, torch.Tensor) else value

@@ -1,0 +1,137 @@
+"""Turn what ``configure_optimizers`` returned into optimizers and scheduler configs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from schemas.errors import MisconfigurationError
+from schemas.outputs import describe_value
+
+__all__ = ["SchedulerConfig", "parse_optimizers", "step_schedulers"]
+
+_FORMS = (
+    "return an optimizer, a list or tuple of optimizers, ([optimizers], [schedulers]), "
+    "or a dict {'optimizer': ..., 'lr_scheduler': ...} (or a list of such dicts)"
+)
+
+
+@dataclass
+class SchedulerConfig:
+    """A scheduler and when it steps: every ``frequency`` epochs or optimizer steps."""
+
+    scheduler: Any
+    interval: str = "epoch"
+    frequency: int = 1
+    monitor: str = "val_loss"
+
+    @property
+    def reduce_on_plateau(self) -> bool:
+        return isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
+
+
+def parse_optimizers(returned: Any) -> tuple[list[torch.optim.Optimizer], list[SchedulerConfig]]:
+    """Accept every return form of the seed's ``configure_optimizers``."""
+    if isinstance(returned, torch.optim.Optimizer):
+        return [returned], []
+    if isinstance(returned, Mapping):
+        return _from_dicts([returned])
+    if isinstance(returned, Sequence) and not isinstance(returned, str) and returned:
+        if all(isinstance(o, Mapping) for o in returned):
+            return _from_dicts(list(returned))
+        if all(isinstance(o, torch.optim.Optimizer) for o in returned):
+            return list(returned), []
+        if len(returned) == 2 and all(isinstance(p, Sequence | Mapping) for p in returned):
+            optimizers, schedulers = returned
+            optimizers = [optimizers] if isinstance(optimizers, Mapping) else list(optimizers)
+            _check_optimizers(optimizers, returned)
+            return optimizers, [_scheduler(s) for s in _as_list(schedulers)]
+    raise MisconfigurationError(
+        f"configure_optimizers returned {describe_value(returned)}: {_FORMS}"
+    )
+
+
+def _as_list(value: Any) -> list[Any]:
+    return [value] if isinstance(value, Mapping) else list(value)
+
+
+def _check_optimizers(optimizers: list[Any], returned: Any) -> None:
+    bad = [o for o in optimizers if not isinstance(o, torch.optim.Optimizer)]
+    if bad or not optimizers:
+        what = describe_value(bad[0]) if bad else "no optimizer"
+        raise MisconfigurationError(
+            f"configure_optimizers returned {what} among its optimizers: {_FORMS}"
+        )
+
+
+def _from_dicts(dicts: list[Mapping[str, Any]]) -> tuple[list[Any], list[SchedulerConfig]]:
+    optimizers, schedulers = [], []
+    for entry in dicts:
+        if "optimizer" not in entry:
+            raise MisconfigurationError(
+                f"configure_optimizers returned a dict without the key 'optimizer' "
+                f"(keys: {sorted(entry)}): {_FORMS}"
+            )
+        optimizers.append(entry["optimizer"])
+        if entry.get("lr_scheduler") is not None:
+            schedulers.append(_scheduler(entry["lr_scheduler"]))
+    _check_optimizers(optimizers, dicts)
+    return optimizers, schedulers
+
+
+def _scheduler(value: Any) -> SchedulerConfig:
+    if isinstance(value, Mapping):
+        if "scheduler" not in value:
+            raise MisconfigurationError(
+                f"a scheduler dict from configure_optimizers needs the key 'scheduler' "
+                f"(keys: {sorted(value)})"
+            )
+        unknown = set(value) - {"scheduler", "interval", "frequency", "monitor", "name",
+                                "reduce_on_plateau", "strict"}
+        if unknown:
+            raise MisconfigurationError(
+                f"a scheduler dict from configure_optimizers has unknown keys {sorted(unknown)}; "
+                "known: 'scheduler', 'interval', 'frequency', 'monitor'"
+            )
+        config = SchedulerConfig(
+            value["scheduler"], value.get("interval", "epoch"), value.get("frequency", 1),
+            value.get("monitor", "val_loss"),
+        )
+    else:
+        config = SchedulerConfig(value)
+    if config.interval not in ("epoch", "step"):
+        raise MisconfigurationError(
+            f"scheduler interval {config.interval!r} is not valid: use 'epoch' or 'step'"
+        )
+    if not isinstance(config.frequency, int) or config.frequency < 1:
+        raise MisconfigurationError(
+            f"scheduler frequency {config.frequency!r} is not valid: use an int >= 1"
+        )
+    if not hasattr(config.scheduler, "step"):
+        raise MisconfigurationError(
+            f"configure_optimizers returned {describe_value(config.scheduler)} as a scheduler; "
+            "it has no .step()"
+        )
+    return config
+
+
+def step_schedulers(
+    schedulers: list[SchedulerConfig], interval: str, count: int, metrics: Mapping[str, Any]
+) -> None:
+    """Step the schedulers of ``interval`` whose frequency divides ``count``."""
+    for config in schedulers:
+        if config.interval != interval or count % config.frequency != 0:
+            continue
+        if config.reduce_on_plateau:
+            if config.monitor not in metrics:
+                raise MisconfigurationError(
+                    f"ReduceLROnPlateau monitors {config.monitor!r}, which the run did not "
+                    f"produce; available metrics: {sorted(metrics)}. Set 'monitor' in the "
+                    "scheduler dict."
+                )
+            config.scheduler.step(metrics[config.monitor])
+        else:
+            config.scheduler.step()

@@ -1,0 +1,47 @@
+"""Run progress: where a run is, as one plain object that serializes to a checkpoint."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+__all__ = ["RunProgress"]
+
+
+@dataclass
+class RunProgress:
+    """Epoch, optimizer steps and the position inside the epoch.
+
+    ``batch_idx`` counts the batches of the current epoch already consumed; a mid-epoch
+    validation and a mid-epoch resume both continue from it. ``epoch_finished`` is set
+    once every batch of ``epoch`` ran and its epoch-end hooks were called.
+    """
+
+    epoch: int = 0
+    global_step: int = 0
+    batch_idx: int = 0
+    epoch_finished: bool = False
+    val_checks_in_epoch: int = 0
+    stop_requested: bool = False
+
+    def start_next_epoch(self) -> None:
+        """Move to the first batch of the next epoch."""
+        self.epoch += 1
+        self.batch_idx = 0
+        self.epoch_finished = False
+        self.val_checks_in_epoch = 0
+
+    @property
+    def epochs_completed(self) -> int:
+        """Epochs whose every batch has run."""
+        return self.epoch + int(self.epoch_finished)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for a checkpoint."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunProgress:
+        """Rebuild from ``to_dict`` output, ignoring keys this version does not know."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -1,0 +1,85 @@
+"""Turn recorded metrics into logger rows and test results (the only place that syncs)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from states.context import RunContext
+from states.metrics import to_floats
+
+__all__ = ["log_epoch_end", "log_step_row", "test_results"]
+
+_LOADER_SUFFIX = re.compile(r"^(.*)/dataloader_idx_(\d+)$")
+
+
+def log_step_row(ctx: RunContext) -> None:
+    """After an optimizer step: write the step's ``log`` values every ``row_log_interval``."""
+    step = ctx.progress.global_step
+    if step % ctx.config.row_log_interval == 0:
+        row = ctx.metrics.take_step_log()
+        if row:
+            row = to_floats(row)
+            row["epoch"] = float(ctx.progress.epoch)
+            ctx.metrics.logged_metrics.update(row)
+            ctx.loggers.log_metrics(row, step - 1)
+    if step % ctx.config.log_save_interval == 0:
+        ctx.loggers.save()
+
+
+def log_epoch_end(ctx: RunContext, output: Mapping[str, Any] | None) -> None:
+    """Record an epoch-end output and write its ``log`` dict at the current step."""
+    log = ctx.metrics.add_epoch_end(output)
+    if log:
+        row = to_floats(log)
+        row["epoch"] = float(ctx.progress.epoch)
+        ctx.metrics.logged_metrics.update(row)
+        ctx.loggers.log_metrics(row, ctx.progress.global_step)
+
+
+def test_results(output: Mapping[str, Any] | None, per_loader: list[list[Any]]) -> list[dict[str, float]]:
+    """One dict of metrics per test loader.
+
+    With ``test_epoch_end``: its metrics (top-level scalars, ``log`` and ``progress_bar``),
+    a key ending in ``/dataloader_idx_N`` going to loader N only. Without it: the mean of
+    each scalar the loader's ``test_step`` returned (top level and ``log``).
+    """
+    if output is None:
+        return [_mean_of_steps(outputs) for outputs in per_loader]
+    flat = _scalars(output)
+    results: list[dict[str, float]] = [{} for _ in per_loader] or [{}]
+    for key, value in flat.items():
+        match = _LOADER_SUFFIX.match(key)
+        targets = [int(match.group(2))] if match else range(len(results))
+        for idx in targets:
+            if idx < len(results):
+                results[idx][key] = value
+    return results
+
+
+def _scalars(output: Mapping[str, Any]) -> dict[str, float]:
+    found: dict[str, Any] = {}
+    for key, value in output.items():
+        if key in ("log", "progress_bar") and isinstance(value, Mapping):
+            found.update(value)
+        elif _is_scalar(value):
+            found[key] = value
+    return to_floats(found)
+
+
+def _mean_of_steps(outputs: list[Any]) -> dict[str, float]:
+    sums: dict[str, list[float]] = {}
+    for output in outputs:
+        if isinstance(output, Mapping):
+            for key, value in _scalars(output).items():
+                sums.setdefault(key, []).append(value)
+    return {key: sum(values) / len(values) for key, values in sums.items()}
+
+
+def _is_scalar(value: Any) -> bool:
+    if isinstance(value, torch.Tensor):
+        return value.numel() == 1
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,240 @@
+"""One runner per lifecycle state: it does the state's work and returns the next trigger."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from schemas.errors import MisconfigurationError
+from states.context import RunContext
+from states.data import EvalData, TrainData, batch_count, validate_loaders
+from states.evaluation import run_evaluation
+from states.hooks import overrides
+from states.optim import parse_optimizers, step_schedulers
+from states.reporting import log_epoch_end, log_step_row, test_results
+from states.training import BatchRunner
+
+__all__ = ["RUNNERS"]
+
+Runner = Callable[[RunContext], str]
+
+
+def run_init(ctx: RunContext) -> str:
+    """Check the module has what the run needs, and place it on the backend's device."""
+    required = ("training_step", "configure_optimizers") if ctx.fitting() else ("test_step",)
+    missing = [name for name in required if not overrides(ctx.module, name)]
+    if ctx.fitting() and "train_dataloader" not in ctx.loader_overrides \
+            and not overrides(ctx.module, "train_dataloader"):
+        missing.append("train_dataloader (or pass train_dataloader= to fit)")
+    if missing:
+        raise MisconfigurationError(
+            f"{type(ctx.module).__name__} cannot {ctx.mode}: it does not define "
+            + ", ".join(missing)
+        )
+    ctx.backend.setup(ctx.module)
+    if ctx.fitting():
+        ctx.hooks.callbacks_only("on_fit_start")
+    return "prepared"
+
+
+def run_prepare_data(ctx: RunContext) -> str:
+    """Call ``prepare_data`` once per node, then wait for every process."""
+    if ctx.backend.local_rank == 0:
+        ctx.module.prepare_data()
+    ctx.backend.barrier("prepare_data")
+    return "data_prepared"
+
+
+def run_optimizers(ctx: RunContext) -> str:
+    """Call ``configure_optimizers`` and accept every return form of the seed."""
+    ctx.optimizers, ctx.schedulers = parse_optimizers(ctx.module.configure_optimizers())
+    return "configured"
+
+
+def run_dataloaders(ctx: RunContext) -> str:
+    """Get the run's dataloaders and how many batches to take from each."""
+    if ctx.fitting():
+        ctx.train = _train_data(ctx)
+        ctx.val = _eval_data(ctx, "val", ctx.config.val_percent_check)
+    else:
+        ctx.test = _eval_data(ctx, "test", ctx.config.test_percent_check)
+        if not ctx.test.loaders:
+            raise MisconfigurationError(
+                f"{type(ctx.module).__name__} has test_step but no test data: define "
+                "test_dataloader or pass test_dataloaders= to test()"
+            )
+    if ctx.restore is not None:
+        ctx.restore(ctx)
+    return "loaded"
+
+
+def _train_data(ctx: RunContext) -> TrainData:
+    config = ctx.config
+    loader = ctx.loader_overrides.get("train_dataloader") or ctx.module.train_dataloader()
+    loader = validate_loaders("train_dataloader", loader, allow_list=False)[0]
+    count = 1 if config.fast_dev_run else batch_count(loader, config.train_percent_check)
+    if count == 0:
+        raise MisconfigurationError("train_dataloader yields no batches: the dataset is empty")
+    interval = config.val_check_interval
+    if isinstance(interval, int) and not isinstance(interval, bool):
+        if interval > count:
+            raise MisconfigurationError(
+                f"Trainer(val_check_interval={interval}) is more than the {count} training "
+                "batches of an epoch; use a smaller int or a float fraction of the epoch"
+            )
+        check = float(interval)
+    elif count == float("inf"):
+        check = float("inf")
+    else:
+        check = float(max(1, int(count * interval)))
+    return TrainData(loader, count, check)
+
+
+def _eval_data(ctx: RunContext, kind: str, fraction: float) -> EvalData:
+    hook = f"{kind}_dataloader"
+    step = "validation_step" if kind == "val" else "test_step"
+    if hook in ctx.loader_overrides:
+        loaders = ctx.loader_overrides[hook]
+    elif overrides(ctx.module, hook):
+        loaders = getattr(ctx.module, hook)()
+    else:
+        return EvalData()
+    if loaders is None:
+        return EvalData()
+    loaders = validate_loaders(hook, loaders, allow_list=True)
+    if not overrides(ctx.module, step):
+        raise MisconfigurationError(
+            f"{type(ctx.module).__name__} has {hook} but no {step}; define {step}"
+        )
+    cap = 1 if ctx.config.fast_dev_run else None
+    return EvalData(loaders, [batch_count(loader, fraction, cap) for loader in loaders])
+
+
+def run_sanity_val(ctx: RunContext) -> str:
+    """Run a few validation batches before training, to fail fast; nothing is logged."""
+    ctx.hooks.callbacks_only("on_sanity_check_start")
+    steps = ctx.config.num_sanity_val_steps
+    run_evaluation(ctx, ctx.val, "validation", limit=None if steps < 0 else steps)
+    ctx.hooks.callbacks_only("on_sanity_check_end")
+    return "checked"
+
+
+def run_train_epoch(ctx: RunContext) -> str:
+    """Train until the epoch ends, a validation is due, or a stop is reached."""
+    progress, hooks, train = ctx.progress, ctx.hooks, ctx.train
+    assert train is not None
+    if not ctx.training_started:
+        hooks.call("on_train_start")
+        ctx.training_started = True
+        ctx.batch_runner = BatchRunner(ctx)
+    if progress.epoch_finished:
+        _step_epoch_schedulers(ctx)
+        progress.start_next_epoch()
+    if train.iterator is None:
+        if progress.batch_idx == 0:
+            hooks.call("on_epoch_start")
+        ctx.module.train()
+        train.iterator = _with_last(train.open_epoch(progress.batch_idx), train.num_batches,
+                                    progress.batch_idx)
+    return _train_batches(ctx, train)
+
+
+def _train_batches(ctx: RunContext, train: TrainData) -> str:
+    progress, hooks, runner = ctx.progress, ctx.hooks, ctx.batch_runner
+    config = ctx.config
+    assert train.iterator is not None
+    for batch, is_last in train.iterator:
+        batch_idx = progress.batch_idx
+        if hooks.call("on_batch_start", batch) == -1:
+            break
+        steps_before = progress.global_step
+        runner.run(batch, batch_idx, is_last)
+        progress.batch_idx += 1
+        if progress.global_step != steps_before:
+            log_step_row(ctx)
+        hooks.call("on_batch_end")
+        if config.max_steps is not None and progress.global_step >= config.max_steps:
+            return "epoch_done"
+        if progress.stop_requested and ctx.minimums_met():
+            return "epoch_done"
+        if is_last:
+            break
+        if progress.batch_idx % train.val_check_batch == 0 and _val_due(ctx):
+            return "validate"
+    return _finish_epoch(ctx, train)
+
+
+def _finish_epoch(ctx: RunContext, train: TrainData) -> str:
+    train.iterator = None
+    ctx.progress.epoch_finished = True
+    if ctx.hooks.module_overrides("training_epoch_end"):
+        returned = ctx.module.training_epoch_end(ctx.batch_runner.take_outputs())
+        output = ctx.validator("epoch_end", "training_epoch_end", returned,
+                               ctx.progress.epoch, None)
+        log_epoch_end(ctx, output)
+    ctx.hooks.call("on_epoch_end")
+    return "validate" if _val_due(ctx) else "epoch_done"
+
+
+def _val_due(ctx: RunContext) -> bool:
+    every = ctx.config.check_val_every_n_epoch
+    return ctx.val.enabled and (ctx.progress.epoch + 1) % every == 0
+
+
+def _step_epoch_schedulers(ctx: RunContext) -> None:
+    if ctx.schedulers:
+        step_schedulers(ctx.schedulers, "epoch", ctx.progress.epoch + 1,
+                        ctx.metrics.callback_metrics)
+
+
+def _with_last(iterator: Iterator[Any], limit: float, start: int) -> Iterator[tuple[Any, bool]]:
+    """Yield ``(batch, is_last)`` up to ``limit`` batches, looking one batch ahead."""
+    position = start
+    try:
+        current = next(iterator)
+    except StopIteration:
+        return
+    while True:
+        position += 1
+        if position >= limit:
+            yield current, True
+            return
+        try:
+            upcoming = next(iterator)
+        except StopIteration:
+            yield current, True
+            return
+        yield current, False
+        current = upcoming
+
+
+def run_val_check(ctx: RunContext) -> str:
+    """Validate, record the metrics, and let callbacks (checkpoint, early stopping) act."""
+    ctx.hooks.callbacks_only("on_validation_start")
+    output, _ = run_evaluation(ctx, ctx.val, "validation")
+    log_epoch_end(ctx, output)
+    ctx.progress.val_checks_in_epoch += 1
+    ctx.hooks.callbacks_only("on_validation_end")
+    return "validated"
+
+
+def run_test(ctx: RunContext) -> str:
+    """Test over every test loader and gather one dict of metrics per loader."""
+    ctx.hooks.callbacks_only("on_test_start")
+    output, per_loader = run_evaluation(ctx, ctx.test, "test")
+    log_epoch_end(ctx, output)
+    ctx.test_results = test_results(output, per_loader)
+    ctx.hooks.callbacks_only("on_test_end")
+    return "tested"
+
+
+RUNNERS: dict[str, Runner] = {
+    "init": run_init,
+    "prepare_data": run_prepare_data,
+    "optimizers": run_optimizers,
+    "dataloaders": run_dataloaders,
+    "sanity_val": run_sanity_val,
+    "train_epoch": run_train_epoch,
+    "val_check": run_val_check,
+    "test": run_test,
+}

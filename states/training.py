@@ -1,0 +1,125 @@
+"""One training batch: step, step_end, validation of the output, backward and optimizer step.
+
+This is the hot path: no transitions trigger, no host sync, no pydantic model construction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from schemas.errors import NonFiniteLossError
+from states.context import RunContext
+from states.data import detach_all
+from states.optim import step_schedulers
+
+__all__ = ["BatchRunner"]
+
+
+class BatchRunner:
+    """Runs training batches for one run; set up once, called per batch."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        module = ctx.module
+        self.step_fn = module.training_step
+        self.step_end = module.training_step_end if ctx.hooks.module_overrides(
+            "training_step_end") else None
+        self.collect = ctx.hooks.module_overrides("training_epoch_end")
+        self.multi_opt = len(ctx.optimizers) > 1
+        self.tbptt = ctx.config.truncated_bptt_steps
+        self.clip = float(ctx.config.gradient_clip_val)
+        self.autocast = ctx.backend.precision.dtype is not None
+        self.on_after_backward = module.on_after_backward if ctx.hooks.module_overrides(
+            "on_after_backward") else None
+        self.trainable = [p for p in module.parameters() if p.requires_grad]
+        self.outputs: list[Any] = []
+
+    def run(self, batch: Any, batch_idx: int, is_last: bool) -> None:
+        """Train on one batch; steps the optimizers when accumulation is complete."""
+        ctx = self.ctx
+        progress = ctx.progress
+        factor = ctx.accumulation(progress.epoch)
+        steps_now = (batch_idx + 1) % factor == 0 or is_last
+        batch = ctx.backend.to_device(batch)
+        splits = ctx.module.tbptt_split_batch(batch, self.tbptt) if self.tbptt else (batch,)
+        hiddens = None
+        batch_outputs = []
+        for split in splits:
+            for opt_idx, optimizer in enumerate(ctx.optimizers):
+                output = self._step(split, batch_idx, opt_idx, optimizer, hiddens, factor)
+                if self.tbptt:
+                    hiddens = detach_all(output.get("hiddens"))
+                if steps_now:
+                    self._optimizer_step(batch_idx, optimizer, opt_idx)
+                if self.collect:
+                    batch_outputs.append(detach_all(output))
+        if self.multi_opt:
+            for param in self.trainable:
+                param.requires_grad = True
+        if self.collect:
+            self.outputs.append(batch_outputs[0] if len(batch_outputs) == 1 else batch_outputs)
+        if steps_now:
+            progress.global_step += 1
+            if ctx.schedulers:
+                step_schedulers(ctx.schedulers, "step", progress.global_step,
+                                ctx.metrics.callback_metrics)
+
+    def _step(self, batch: Any, batch_idx: int, opt_idx: int, optimizer: Any,
+              hiddens: Any, factor: int) -> Any:
+        ctx = self.ctx
+        if self.multi_opt:
+            self._toggle(optimizer)
+        args: tuple[Any, ...] = (batch, batch_idx)
+        if self.multi_opt:
+            args += (opt_idx,)
+        if self.tbptt:
+            args += (hiddens,)
+        if self.autocast:
+            with ctx.backend.precision.autocast():
+                output = self.step_fn(*args)
+        else:
+            output = self.step_fn(*args)
+        hook = "training_step"
+        if self.step_end is not None:
+            output, hook = self.step_end(output), "training_step_end"
+        output = ctx.validator("training_step", hook, output, ctx.progress.epoch, batch_idx)
+        loss = output["loss"]
+        if ctx.config.terminate_on_nan and not torch.isfinite(loss).all():
+            raise NonFiniteLossError(
+                f"{hook} returned a loss of {loss.item()} at epoch {ctx.progress.epoch}, "
+                f"batch {batch_idx}, and terminate_on_nan=True stopped the run; lower the "
+                "learning rate, clip gradients (gradient_clip_val) or check the data"
+            )
+        ctx.metrics.add_training_step(output)
+        to_backward = loss / factor if factor > 1 else loss
+        ctx.module.backward(ctx.trainer, ctx.backend.precision.scale_loss(to_backward),
+                            optimizer, opt_idx)
+        if self.on_after_backward is not None:
+            self.on_after_backward()
+        return output
+
+    def _optimizer_step(self, batch_idx: int, optimizer: Any, opt_idx: int) -> None:
+        ctx = self.ctx
+        module = ctx.module
+        if self.clip > 0:
+            ctx.backend.precision.unscale(optimizer)
+            params = [p for group in optimizer.param_groups for p in group["params"]]
+            torch.nn.utils.clip_grad_norm_(params, self.clip)
+        module.optimizer_step(ctx.progress.epoch, batch_idx, optimizer, opt_idx)
+        module.on_before_zero_grad(optimizer)
+        module.optimizer_zero_grad(ctx.progress.epoch, batch_idx, optimizer, opt_idx)
+
+    def _toggle(self, optimizer: torch.optim.Optimizer) -> None:
+        """Only the trainable parameters of ``optimizer`` require grad while it trains."""
+        for param in self.trainable:
+            param.requires_grad = False
+        for group in optimizer.param_groups:
+            for param in group["params"]:
+                param.requires_grad = True
+
+    def take_outputs(self) -> list[Any]:
+        """The collected (detached) outputs of the epoch, emptied."""
+        outputs, self.outputs = self.outputs, []
+        return outputs
