@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Literal
 
 import torch
 
+from schemas.errors import MisconfigurationError
 from states.context import RunContext
 from states.data import EvalData, detach_all
 
@@ -48,6 +50,12 @@ def _run_loader(ctx: RunContext, loader: Any, loader_idx: int, multiple: bool,
     outputs: list[Any] = []
     if count <= 0:
         return outputs
+    if multiple and not _takes_three_arguments(step):
+        raise MisconfigurationError(
+            f"{stage}_step(batch, batch_idx) is called with a third argument, dataloader_idx, "
+            f"because there are {stage} dataloaders in a list; add `dataloader_idx` to its "
+            "signature"
+        )
     for batch_idx, batch in enumerate(loader):
         hooks.callbacks_only(f"on_{stage}_batch_start")
         batch = ctx.backend.to_device(batch)
@@ -64,6 +72,16 @@ def _run_loader(ctx: RunContext, loader: Any, loader_idx: int, multiple: bool,
         if batch_idx + 1 >= count:
             break
     return outputs
+
+
+def _takes_three_arguments(fn: Any) -> bool:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return True
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters) >= 3
 
 
 def _epoch_end(ctx: RunContext, stage: Stage, per_loader: list[list[Any]]) -> Any:

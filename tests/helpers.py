@@ -62,10 +62,10 @@ class BoringModel(pl.LightningModule):
         return DataLoader(regression_data(self.n, seed=0), batch_size=self.batch_size)
 
     def val_dataloader(self) -> DataLoader:
-        return DataLoader(regression_data(self.n // 2, seed=1), batch_size=self.batch_size)
+        return DataLoader(regression_data(self.n, seed=1), batch_size=self.batch_size)
 
     def test_dataloader(self) -> DataLoader:
-        return DataLoader(regression_data(self.n // 2, seed=2), batch_size=self.batch_size)
+        return DataLoader(regression_data(self.n, seed=2), batch_size=self.batch_size)
 
 
 class TrainOnlyModel(BoringModel):

@@ -1,0 +1,445 @@
+"""Checkpoints: what a file holds, atomic writes, exact resume, and every refused file."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+from argparse import Namespace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+import orchestrator as pl
+from schemas.errors import CheckpointError
+from tests.helpers import BoringModel, quiet_trainer
+
+SEED = 7
+FULL_KEYS = {"manifest", "state_dict", "epoch", "global_step", "progress", "optimizer_states",
+             "lr_schedulers", "callbacks", "rng", "lifecycle", "hparams"}
+
+
+# helpers
+def _trainer(root: Path, **kwargs: Any) -> pl.Trainer:
+    defaults: dict[str, Any] = dict(logger=False, checkpoint_callback=False)
+    defaults.update(kwargs)
+    return quiet_trainer(root, **defaults)
+
+
+def _fit(root: Path, model: pl.LightningModule, max_epochs: int, **kwargs: Any) -> pl.Trainer:
+    trainer = _trainer(root, max_epochs=max_epochs, **kwargs)
+    trainer.fit(model)
+    return trainer
+
+
+def _seeded(model_cls: type[pl.LightningModule] = BoringModel) -> pl.LightningModule:
+    pl.seed_everything(SEED)
+    return model_cls()
+
+
+def _saved_checkpoint(tmp_path: Path, name: str = "run.ckpt", epochs: int = 1,
+                      model_cls: type[pl.LightningModule] = BoringModel) -> Path:
+    """Fit a seeded ``model_cls`` for ``epochs`` and save its checkpoint under tmp_path/ckpts."""
+    trainer = _fit(tmp_path / "saved", _seeded(model_cls), epochs)
+    path = tmp_path / "ckpts" / name
+    trainer.save_checkpoint(path)
+    return path
+
+
+def _resume(tmp_path: Path, path: Path, model: pl.LightningModule | None = None,
+            max_epochs: int = 2) -> pl.Trainer:
+    trainer = _trainer(tmp_path / "resumed", max_epochs=max_epochs,
+                       resume_from_checkpoint=str(path))
+    trainer.fit(model if model is not None else BoringModel())
+    return trainer
+
+
+def _assert_same_params(a: nn.Module, b: nn.Module) -> None:
+    sa, sb = a.state_dict(), b.state_dict()
+    assert sa.keys() == sb.keys()
+    for key in sa:
+        assert torch.equal(sa[key], sb[key]), f"parameter {key} differs"
+
+
+def _names_file(path: Path) -> str:
+    return re.escape(repr(str(path)))
+
+
+# contents
+def test_save_checkpoint_writes_one_weights_only_loadable_file(tmp_path: Path) -> None:
+    trainer = _fit(tmp_path, _seeded(), max_epochs=2)
+    out = tmp_path / "out"
+    path = out / "model.ckpt"
+    trainer.save_checkpoint(path)
+
+    assert sorted(p.name for p in out.iterdir()) == ["model.ckpt"]
+    checkpoint = torch.load(path, weights_only=True)
+    assert FULL_KEYS <= set(checkpoint)
+    manifest = checkpoint["manifest"]
+    assert manifest["kind"] == "orchestrator-checkpoint"
+    assert manifest["format_version"] == 1
+    assert manifest["library_version"] == pl.__version__
+    assert isinstance(manifest["created_at"], str) and manifest["created_at"]
+    assert checkpoint["epoch"] == trainer.current_epoch == 1
+    assert checkpoint["global_step"] == trainer.global_step == 8
+    assert checkpoint["progress"]["global_step"] == 8
+    assert set(checkpoint["state_dict"]) == {"layer.weight", "layer.bias"}
+    assert torch.equal(checkpoint["state_dict"]["layer.weight"], trainer.model.layer.weight)
+    assert len(checkpoint["optimizer_states"]) == 1
+    assert checkpoint["lr_schedulers"] == []
+    assert "sanity_val" in checkpoint["lifecycle"]["history"]
+
+
+def test_namespace_hparams_are_stored_as_a_plain_dict(tmp_path: Path) -> None:
+    model = _seeded()
+    model.hparams = Namespace(lr=0.1, name="x", sizes=[1, 2])
+    trainer = _fit(tmp_path, model, max_epochs=1)
+    path = tmp_path / "hp.ckpt"
+    trainer.save_checkpoint(path)
+
+    hparams = torch.load(path, weights_only=True)["hparams"]
+    assert type(hparams) is dict
+    assert hparams == {"lr": 0.1, "name": "x", "sizes": [1, 2]}
+
+
+def test_dict_hparams_are_stored_as_a_plain_dict(tmp_path: Path) -> None:
+    model = _seeded()
+    model.hparams = {"lr": 0.1, "name": "x", "sizes": [1, 2], "nested": {"depth": 3}}
+    trainer = _fit(tmp_path, model, max_epochs=1)
+    path = tmp_path / "hp.ckpt"
+    trainer.save_checkpoint(path)
+
+    hparams = torch.load(path, weights_only=True)["hparams"]
+    assert hparams == {"lr": 0.1, "name": "x", "sizes": [1, 2], "nested": {"depth": 3}}
+
+
+class _Custom:
+    def __repr__(self) -> str:
+        return "<Custom hparam>"
+
+
+def test_non_plain_hparams_are_stored_as_their_repr(tmp_path: Path) -> None:
+    model = _seeded()
+    model.hparams = {"device": torch.device("cpu"), "thing": _Custom(), "lr": 0.1}
+    trainer = _fit(tmp_path, model, max_epochs=1)
+    path = tmp_path / "hp.ckpt"
+    trainer.save_checkpoint(path)
+
+    # weights_only=True would refuse a pickled _Custom; it loads because only its repr is stored
+    hparams = torch.load(path, weights_only=True)["hparams"]
+    assert hparams == {"device": repr(torch.device("cpu")), "thing": "<Custom hparam>", "lr": 0.1}
+    assert b"_Custom" not in path.read_bytes()
+
+
+# atomic writes
+def test_save_leaves_no_temporary_files(tmp_path: Path) -> None:
+    trainer = _fit(tmp_path / "run", _seeded(), max_epochs=1)
+    out = tmp_path / "out"
+    for _ in range(3):
+        trainer.save_checkpoint(out / "a.ckpt")
+    trainer.save_checkpoint(out / "b.ckpt")
+
+    assert sorted(p.name for p in out.iterdir()) == ["a.ckpt", "b.ckpt"]
+
+
+def test_save_over_an_existing_file_replaces_it(tmp_path: Path) -> None:
+    path = tmp_path / "out" / "model.ckpt"
+    path.parent.mkdir()
+    path.write_bytes(b"an old, unrelated file")
+    trainer = _fit(tmp_path / "run", _seeded(), max_epochs=1)
+    trainer.save_checkpoint(path)
+    assert torch.load(path, weights_only=True)["global_step"] == 4
+
+    trainer.fit(trainer.model)  # a second fit continues nothing; it just changes the weights
+    trainer.save_checkpoint(path)
+    checkpoint = torch.load(path, weights_only=True)
+    assert torch.equal(checkpoint["state_dict"]["layer.weight"], trainer.model.layer.weight)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["model.ckpt"]
+
+
+# exact resume
+def _uninterrupted(tmp_path: Path, epochs: int,
+                   model_cls: type[pl.LightningModule] = BoringModel) -> pl.Trainer:
+    return _fit(tmp_path / "uninterrupted", _seeded(model_cls), epochs)
+
+
+def test_resume_from_checkpoint_at_epoch_boundary_matches_uninterrupted_run(
+        tmp_path: Path) -> None:
+    full = _uninterrupted(tmp_path, 4)
+    path = _saved_checkpoint(tmp_path, epochs=2)
+
+    resumed = _resume(tmp_path, path, _seeded(), max_epochs=4)
+
+    _assert_same_params(resumed.model, full.model)
+    assert resumed.global_step == full.global_step == 16
+    assert resumed.current_epoch == full.current_epoch == 3
+    assert "sanity_val" in full.lifecycle.history
+    assert "sanity_val" not in resumed.lifecycle.history
+    assert resumed.lifecycle.outcome == "completed"
+
+
+def test_fit_with_ckpt_path_matches_uninterrupted_run(tmp_path: Path) -> None:
+    full = _uninterrupted(tmp_path, 4)
+    path = _saved_checkpoint(tmp_path, epochs=2)
+
+    trainer = _trainer(tmp_path / "resumed", max_epochs=4)
+    trainer.fit(_seeded(), ckpt_path=path)
+
+    _assert_same_params(trainer.model, full.model)
+    assert trainer.global_step == 16
+    assert trainer.current_epoch == 3
+    assert "sanity_val" not in trainer.lifecycle.history
+
+
+def test_resume_continues_step_and_epoch_counters(tmp_path: Path) -> None:
+    steps: list[int] = []
+
+    class Counting(BoringModel):
+        def on_batch_start(self, batch: Any) -> None:
+            steps.append(self.global_step)
+
+    path = _saved_checkpoint(tmp_path, epochs=2, model_cls=Counting)
+    steps.clear()
+    trainer = _resume(tmp_path, path, Counting(), max_epochs=3)
+
+    assert steps == [8, 9, 10, 11]  # one more epoch of 4 batches, counted on from step 8
+    assert trainer.global_step == 12
+    assert trainer.current_epoch == 2
+
+
+class _AdamStepLR(BoringModel):
+    def configure_optimizers(self) -> Any:
+        optimizer = torch.optim.Adam(self.parameters(), lr=0.05)
+        return [optimizer], [torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)]
+
+
+def test_resume_restores_adam_state_and_scheduler(tmp_path: Path) -> None:
+    full = _uninterrupted(tmp_path, 4, _AdamStepLR)
+    path = _saved_checkpoint(tmp_path, epochs=2, model_cls=_AdamStepLR)
+    saved = torch.load(path, weights_only=True)
+    assert saved["optimizer_states"][0]["state"], "Adam keeps state after two epochs"
+    assert len(saved["lr_schedulers"]) == 1
+
+    resumed = _resume(tmp_path, path, _seeded(_AdamStepLR), max_epochs=4)
+
+    _assert_same_params(resumed.model, full.model)
+    full_lr = full.optimizers[0].param_groups[0]["lr"]
+    assert resumed.optimizers[0].param_groups[0]["lr"] == full_lr
+    assert full_lr < 0.05  # the scheduler did step
+    assert resumed.global_step == full.global_step
+
+
+# refused files
+def test_missing_file_raises(tmp_path: Path) -> None:
+    path = tmp_path / "nope.ckpt"
+    with pytest.raises(CheckpointError, match=_names_file(path) + ".*does not exist"):
+        _resume(tmp_path, path)
+
+
+def test_checkpoint_error_is_a_value_error() -> None:
+    assert issubclass(CheckpointError, ValueError)
+
+
+def test_torn_file_raises_naming_the_file(tmp_path: Path) -> None:
+    path = _saved_checkpoint(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+    with pytest.raises(CheckpointError, match=_names_file(path) + ".*torn") as info:
+        _resume(tmp_path, path)
+    assert "would import or call code" not in str(info.value)
+
+
+def test_random_bytes_file_raises_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "random.ckpt"
+    path.write_bytes(torch.randint(0, 256, (4096,), generator=torch.Generator().manual_seed(0),
+                                   dtype=torch.uint8).numpy().tobytes())
+    with pytest.raises(CheckpointError, match=_names_file(path)):
+        _resume(tmp_path, path)
+
+
+def test_empty_file_raises_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.ckpt"
+    path.write_bytes(b"")
+    with pytest.raises(CheckpointError, match=_names_file(path)):
+        _resume(tmp_path, path)
+
+
+def test_foreign_torch_file_raises_mentioning_manifest(tmp_path: Path) -> None:
+    path = tmp_path / "foreign.pt"
+    torch.save({"a": 1}, path)
+    with pytest.raises(CheckpointError, match=_names_file(path) + ".*'manifest'"):
+        _resume(tmp_path, path)
+
+
+def test_other_format_version_raises_naming_both_versions(tmp_path: Path) -> None:
+    path = _saved_checkpoint(tmp_path)
+    checkpoint = torch.load(path, weights_only=True)
+    checkpoint["manifest"]["format_version"] = 999
+    torch.save(checkpoint, path)
+
+    with pytest.raises(CheckpointError, match=_names_file(path) + ".*format 999.*format 1\\b"):
+        _resume(tmp_path, path)
+
+
+class _Wider(BoringModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = nn.Linear(8, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x)[:, :1]
+
+
+class _Extra(BoringModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.extra = nn.Linear(1, 1)
+
+
+def test_checkpoint_for_a_wider_layer_names_the_mis_shaped_keys(tmp_path: Path) -> None:
+    path = _saved_checkpoint(tmp_path)
+    with pytest.raises(CheckpointError,
+                       match=_names_file(path) + ".*another model.*layer\\.weight") as info:
+        _resume(tmp_path, path, _Wider())
+    assert "layer.bias" in str(info.value)
+    assert "_Wider" in str(info.value)
+
+
+def test_checkpoint_for_a_model_without_a_layer_names_the_missing_keys(tmp_path: Path) -> None:
+    path = _saved_checkpoint(tmp_path)
+    with pytest.raises(CheckpointError,
+                       match=_names_file(path) + ".*missing from the checkpoint: "
+                             "extra\\.bias, extra\\.weight"):
+        _resume(tmp_path, path, _Extra())
+
+
+def test_checkpoint_with_an_extra_layer_names_the_unexpected_keys(tmp_path: Path) -> None:
+    path = _saved_checkpoint(tmp_path, model_cls=_Extra)
+    with pytest.raises(CheckpointError,
+                       match=_names_file(path) + ".*not in the model: extra\\.bias, extra\\.weight"):
+        _resume(tmp_path, path, BoringModel())
+
+
+class _Evil:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, ("touch " + str(self.marker),))
+
+
+def test_the_evil_payload_is_live(tmp_path: Path) -> None:
+    """Control: an ordinary unpickler runs the payload (so the refusal tests mean something)."""
+    marker = tmp_path / "control-marker"
+    pickle.loads(pickle.dumps(_Evil(marker)))
+    assert marker.exists()
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol:UserWarning")
+def test_malicious_raw_pickle_is_refused_without_running_it(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned-raw"
+    path = tmp_path / "evil.ckpt"
+    path.write_bytes(pickle.dumps(_Evil(marker)))
+
+    with pytest.raises(CheckpointError,
+                       match="refused to load " + _names_file(path) + ".*would import or call code"):
+        _resume(tmp_path, path)
+    assert not marker.exists()
+
+
+def test_malicious_torch_zip_is_refused_without_running_it(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned-zip"
+    path = tmp_path / "evil-zip.ckpt"
+    torch.save({"manifest": {}, "state_dict": _Evil(marker)}, path)
+    assert not marker.exists()
+
+    with pytest.raises(CheckpointError,
+                       match="refused to load " + _names_file(path) + ".*would import or call code"):
+        _resume(tmp_path, path)
+    assert not marker.exists()
+
+
+def test_malicious_file_is_refused_by_test_ckpt_path(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned-test"
+    path = tmp_path / "evil.ckpt"
+    torch.save(_Evil(marker), path)
+    trainer = _trainer(tmp_path / "t")
+    with pytest.raises(CheckpointError, match="refused to load " + _names_file(path)):
+        trainer.test(BoringModel(), ckpt_path=path)
+    assert not marker.exists()
+
+
+# test(ckpt_path=...)
+def test_test_with_ckpt_path_loads_the_checkpoint_weights(tmp_path: Path) -> None:
+    trainer = _fit(tmp_path / "run", _seeded(), max_epochs=2)
+    path = tmp_path / "model.ckpt"
+    trainer.save_checkpoint(path)
+    expected = trainer.test()
+
+    model = trainer.model
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    perturbed = trainer.test()
+    assert perturbed != expected
+
+    assert trainer.test(ckpt_path=path) == expected
+    saved = torch.load(path, weights_only=True)["state_dict"]
+    assert torch.equal(model.layer.weight, saved["layer.weight"])
+
+    fresh_trainer = _trainer(tmp_path / "fresh")
+    assert fresh_trainer.test(BoringModel(), ckpt_path=path) == expected
+
+
+# weights-only checkpoints
+def test_weights_only_checkpoint_holds_only_weights(tmp_path: Path) -> None:
+    trainer = _fit(tmp_path / "run", _seeded(), max_epochs=1)
+    path = tmp_path / "weights.ckpt"
+    trainer.save_checkpoint(path, weights_only=True)
+
+    checkpoint = torch.load(path, weights_only=True)
+    assert checkpoint["manifest"]["weights_only"] is True
+    assert "state_dict" in checkpoint
+    for key in ("optimizer_states", "lr_schedulers", "rng", "progress", "callbacks"):
+        assert key not in checkpoint
+
+
+def test_resume_from_weights_only_checkpoint_raises(tmp_path: Path) -> None:
+    trainer = _fit(tmp_path / "run", _seeded(), max_epochs=1)
+    path = tmp_path / "weights.ckpt"
+    trainer.save_checkpoint(path, weights_only=True)
+
+    with pytest.raises(CheckpointError, match=_names_file(path) + ".*holds weights only"):
+        _resume(tmp_path, path)
+
+
+def test_test_accepts_a_weights_only_checkpoint(tmp_path: Path) -> None:
+    trainer = _fit(tmp_path / "run", _seeded(), max_epochs=1)
+    path = tmp_path / "weights.ckpt"
+    trainer.save_checkpoint(path, weights_only=True)
+    expected = trainer.test()
+
+    assert _trainer(tmp_path / "t").test(BoringModel(), ckpt_path=path) == expected
+
+
+# ModelCheckpoint
+def test_model_checkpoint_save_last_writes_a_loadable_last_ckpt(tmp_path: Path) -> None:
+    directory = tmp_path / "ckpts"
+    callback = pl.callbacks.ModelCheckpoint(dirpath=directory, save_last=True)
+    trainer = _trainer(tmp_path, max_epochs=3, checkpoint_callback=callback)
+    trainer.fit(_seeded())
+
+    last = directory / "last.ckpt"
+    assert callback.last_model_path == str(last)
+    checkpoint = torch.load(last, weights_only=True)
+    assert checkpoint["global_step"] == trainer.global_step == 12
+    assert checkpoint["epoch"] == trainer.current_epoch == 2
+    assert torch.equal(checkpoint["state_dict"]["layer.weight"], trainer.model.layer.weight)
+    assert not [p.name for p in directory.iterdir() if p.name.startswith(".")]
+
+    resumed = _resume(tmp_path, last, BoringModel(), max_epochs=4)
+    assert resumed.global_step == 16

@@ -1,0 +1,382 @@
+"""Loggers: real TensorBoard event files written by a run, read back with TensorBoard itself."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+from tensorboard.plugins.hparams import plugin_data_pb2
+from torch.utils.tensorboard import SummaryWriter
+
+import orchestrator as pl
+from orchestrator.loggers import LightningLoggerBase, LoggerCollection, TensorBoardLogger
+from schemas.errors import ConfigError
+from tests.helpers import BoringModel, TrainOnlyModel, quiet_trainer
+
+# BoringModel(n=64, batch_size=16): 4 training batches and 2 validation batches per epoch.
+BATCHES_PER_EPOCH = 4
+
+
+# helpers
+def event_files(root: Path) -> list[Path]:
+    """Every TensorBoard event file under ``root``."""
+    return sorted(p for p in root.rglob("*") if p.is_file() and "tfevents" in p.name)
+
+
+def scalars(log_dir: str | Path, tag: str) -> list[tuple[int, float]]:
+    """(step, value) of every scalar event of ``tag`` in ``log_dir``, in write order."""
+    acc = EventAccumulator(str(log_dir))
+    acc.Reload()
+    return [(e.step, e.value) for e in acc.Scalars(tag)]
+
+
+def scalar_tags(log_dir: str | Path) -> list[str]:
+    acc = EventAccumulator(str(log_dir))
+    acc.Reload()
+    return sorted(acc.Tags()["scalars"])
+
+
+def hparams_in(log_dir: str | Path) -> dict[str, Any]:
+    """The hyperparameters of the hparams plugin's session-start summary in ``log_dir``."""
+    found: dict[str, Any] = {}
+    for path in event_files(Path(log_dir)):
+        for event in EventFileLoader(str(path)).Load():
+            for value in event.summary.value:
+                if value.metadata.plugin_data.plugin_name != "hparams":
+                    continue
+                data = plugin_data_pb2.HParamsPluginData.FromString(
+                    value.metadata.plugin_data.content)
+                if data.HasField("session_start_info"):
+                    for key, hp in data.session_start_info.hparams.items():
+                        kind = hp.WhichOneof("kind")
+                        found[key] = getattr(hp, kind)
+    return found
+
+
+class RecordingLogger(LightningLoggerBase):
+    """A real logger subclass that records what the trainer asks of it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    @property
+    def experiment(self) -> Any:
+        return None
+
+    @property
+    def name(self) -> str:
+        return "recording"
+
+    @property
+    def version(self) -> int:
+        return 0
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        self.calls.append(("log_metrics", step, dict(metrics)))
+
+    def log_hyperparams(self, params: Any) -> None:
+        self.calls.append(("log_hyperparams", params))
+
+    def save(self) -> None:
+        self.calls.append(("save",))
+
+    def finalize(self, status: str) -> None:
+        self.calls.append(("finalize", status))
+
+
+class StepLossModel(TrainOnlyModel):
+    """Records the loss of every training step, to compare with what was logged."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.step_losses: list[float] = []
+
+    def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        output = super().training_step(batch, batch_idx)
+        self.step_losses.append(output["loss"].item())
+        return output
+
+
+class RecordingValModel(BoringModel):
+    """Records every validation_epoch_end output (the sanity check's included)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.val_outputs: list[float] = []
+
+    def validation_epoch_end(self, outputs: list[dict[str, Any]]) -> dict[str, Any]:
+        result = super().validation_epoch_end(outputs)
+        self.val_outputs.append(result["val_loss"].item())
+        return result
+
+
+# default logger and versions
+def test_default_logger_writes_under_lightning_logs_version_0(tmp_path: Path) -> None:
+    trainer = quiet_trainer(tmp_path, max_epochs=1, row_log_interval=1)
+    trainer.fit(BoringModel())
+
+    assert isinstance(trainer.logger, TensorBoardLogger)
+    assert trainer.logger.version == 0
+    log_dir = tmp_path / "lightning_logs" / "version_0"
+    assert Path(trainer.logger.log_dir) == log_dir
+    assert event_files(log_dir), "no event file under lightning_logs/version_0"
+    assert "train_loss" in scalar_tags(log_dir)
+
+
+def test_second_trainer_in_same_dir_gets_version_1(tmp_path: Path) -> None:
+    quiet_trainer(tmp_path, max_epochs=1).fit(BoringModel())
+    second = quiet_trainer(tmp_path, max_epochs=1, row_log_interval=1)
+    second.fit(BoringModel())
+
+    assert second.logger.version == 1
+    assert event_files(tmp_path / "lightning_logs" / "version_1")
+    versions = sorted(p.name for p in (tmp_path / "lightning_logs").iterdir())
+    assert versions == ["version_0", "version_1"]
+
+
+# training rows
+def test_training_log_rows_every_step_with_epoch(tmp_path: Path) -> None:
+    model = StepLossModel()
+    trainer = quiet_trainer(tmp_path, max_epochs=2, row_log_interval=1)
+    trainer.fit(model)
+
+    log_dir = trainer.logger.log_dir
+    rows = scalars(log_dir, "train_loss")
+    assert [step for step, _ in rows] == list(range(2 * BATCHES_PER_EPOCH))
+    assert [value for _, value in rows] == pytest.approx(model.step_losses, rel=1e-6)
+    epochs = scalars(log_dir, "epoch")
+    assert epochs == [(step, float(step // BATCHES_PER_EPOCH)) for step in range(8)]
+
+
+def test_training_log_rows_follow_row_log_interval(tmp_path: Path) -> None:
+    model = StepLossModel()
+    trainer = quiet_trainer(tmp_path, max_epochs=2, row_log_interval=2)
+    trainer.fit(model)
+
+    rows = scalars(trainer.logger.log_dir, "train_loss")
+    # one row every 2 optimizer steps; each row is labelled with the step its value comes from
+    assert [step for step, _ in rows] == [1, 3, 5, 7]
+    assert [value for _, value in rows] == pytest.approx(
+        [model.step_losses[step] for step in (1, 3, 5, 7)], rel=1e-6)
+
+
+def test_row_log_interval_larger_than_run_writes_no_training_rows(tmp_path: Path) -> None:
+    trainer = quiet_trainer(tmp_path, max_epochs=1, row_log_interval=50)
+    trainer.fit(TrainOnlyModel())
+
+    assert "train_loss" not in scalar_tags(trainer.logger.log_dir)
+
+
+# validation and test rows
+def test_validation_epoch_end_log_once_per_validation_at_epoch_step(tmp_path: Path) -> None:
+    model = RecordingValModel()
+    trainer = quiet_trainer(tmp_path, max_epochs=2, num_sanity_val_steps=2)
+    trainer.fit(model)
+
+    # the sanity check ran validation_epoch_end too, but its output is not logged
+    assert len(model.val_outputs) == 3
+    rows = scalars(trainer.logger.log_dir, "val_loss")
+    # written at the global step reached when the epoch's validation runs
+    assert [step for step, _ in rows] == [BATCHES_PER_EPOCH, 2 * BATCHES_PER_EPOCH]
+    assert [value for _, value in rows] == pytest.approx(model.val_outputs[1:], rel=1e-6)
+    epoch_rows = [row for row in scalars(trainer.logger.log_dir, "epoch")
+                  if row[0] in (BATCHES_PER_EPOCH, 2 * BATCHES_PER_EPOCH)]
+    assert (BATCHES_PER_EPOCH, 0.0) in epoch_rows
+    assert (2 * BATCHES_PER_EPOCH, 1.0) in epoch_rows
+
+
+def test_test_epoch_end_log_is_written(tmp_path: Path) -> None:
+    trainer = quiet_trainer(tmp_path, max_epochs=1)
+    trainer.fit(BoringModel())
+    results = trainer.test()
+
+    rows = scalars(trainer.logger.log_dir, "test_loss")
+    assert len(rows) == 1
+    step, value = rows[0]
+    assert step == trainer.global_step == BATCHES_PER_EPOCH
+    assert value == pytest.approx(results[0]["test_loss"], rel=1e-6)
+
+
+def test_test_only_run_logs_at_step_0(tmp_path: Path) -> None:
+    trainer = quiet_trainer(tmp_path)
+    results = trainer.test(BoringModel())
+
+    rows = scalars(tmp_path / "lightning_logs" / "version_0", "test_loss")
+    assert rows == [(0, pytest.approx(results[0]["test_loss"], rel=1e-6))]
+
+
+# no logger, several loggers, named versions
+def test_logger_false_writes_no_event_files(tmp_path: Path) -> None:
+    trainer = quiet_trainer(tmp_path, max_epochs=1, logger=False, row_log_interval=1)
+    trainer.fit(BoringModel())
+    trainer.test()
+
+    assert trainer.logger is None
+    all_files = [os.path.join(d, f) for d, _, files in os.walk(tmp_path) for f in files]
+    assert not [f for f in all_files if "tfevents" in f]
+    assert not (tmp_path / "lightning_logs").exists()
+
+
+def test_list_of_loggers_all_get_metrics(tmp_path: Path) -> None:
+    first = TensorBoardLogger(tmp_path / "a", name="first")
+    second = TensorBoardLogger(tmp_path / "b", name="second")
+    trainer = quiet_trainer(tmp_path, max_epochs=2, row_log_interval=1, logger=[first, second])
+    trainer.fit(BoringModel())
+
+    assert isinstance(trainer.logger, LoggerCollection)
+    assert list(trainer.logger.loggers) == [first, second]
+    first_dir = tmp_path / "a" / "first" / "version_0"
+    second_dir = tmp_path / "b" / "second" / "version_0"
+    for log_dir in (first_dir, second_dir):
+        assert event_files(log_dir)
+        assert [s for s, _ in scalars(log_dir, "train_loss")] == list(range(8))
+        assert [s for s, _ in scalars(log_dir, "val_loss")] == [4, 8]
+    assert scalars(first_dir, "val_loss") == scalars(second_dir, "val_loss")
+
+
+def test_int_version_gives_version_folder(tmp_path: Path) -> None:
+    tb = TensorBoardLogger(tmp_path, name="x", version=3)
+    trainer = quiet_trainer(tmp_path, max_epochs=1, row_log_interval=1, logger=tb)
+    trainer.fit(BoringModel())
+
+    assert Path(tb.log_dir) == tmp_path / "x" / "version_3"
+    assert event_files(tmp_path / "x" / "version_3")
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["version_3"]
+
+
+def test_str_version_is_the_folder_name(tmp_path: Path) -> None:
+    tb = TensorBoardLogger(tmp_path, name="x", version="abc")
+    trainer = quiet_trainer(tmp_path, max_epochs=1, row_log_interval=1, logger=tb)
+    trainer.fit(BoringModel())
+
+    assert Path(tb.log_dir) == tmp_path / "x" / "abc"
+    assert event_files(tmp_path / "x" / "abc")
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["abc"]
+
+
+def test_next_version_skips_to_one_past_the_highest(tmp_path: Path) -> None:
+    (tmp_path / "x" / "version_0").mkdir(parents=True)
+    (tmp_path / "x" / "version_4").mkdir()
+    (tmp_path / "x" / "other").mkdir()
+
+    assert TensorBoardLogger(tmp_path, name="x").version == 5
+
+
+# hyperparameters
+@pytest.mark.parametrize("hparams", [argparse.Namespace(lr=0.1, layers=2),
+                                     {"lr": 0.1, "layers": 2}], ids=["namespace", "dict"])
+def test_hparams_are_written_to_the_event_file(tmp_path: Path, hparams: Any) -> None:
+    model = BoringModel()
+    model.hparams = hparams
+    trainer = quiet_trainer(tmp_path, max_epochs=1)
+    trainer.fit(model)
+
+    log_dir = Path(trainer.logger.log_dir)
+    assert hparams_in(log_dir) == {"lr": pytest.approx(0.1), "layers": 2}
+    acc = EventAccumulator(str(log_dir))
+    acc.Reload()
+    assert acc.PluginTagToContent("hparams"), "no hparams plugin summary in the event file"
+
+
+def test_no_hparams_writes_no_hparams_summary(tmp_path: Path) -> None:
+    trainer = quiet_trainer(tmp_path, max_epochs=1)
+    trainer.fit(BoringModel())
+
+    assert hparams_in(Path(trainer.logger.log_dir)) == {}
+
+
+# the experiment object
+def test_module_logger_experiment_is_summary_writer_during_training(tmp_path: Path) -> None:
+    seen: list[Any] = []
+
+    class Model(TrainOnlyModel):
+        def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+            seen.append(self.logger.experiment)
+            self.logger.experiment.add_scalar("custom", float(batch_idx), self.global_step)
+            return super().training_step(batch, batch_idx)
+
+    trainer = quiet_trainer(tmp_path, max_epochs=1)
+    trainer.fit(Model())
+
+    assert len(seen) == BATCHES_PER_EPOCH
+    assert all(isinstance(writer, SummaryWriter) for writer in seen)
+    assert scalars(trainer.logger.log_dir, "custom") == [(i, float(i)) for i in range(4)]
+
+
+# save / finalize calls
+def test_log_save_interval_and_finalize(tmp_path: Path) -> None:
+    recorder = RecordingLogger()
+    trainer = quiet_trainer(tmp_path, max_epochs=2, row_log_interval=1, log_save_interval=2,
+                            logger=recorder, checkpoint_callback=False)
+    trainer.fit(TrainOnlyModel())
+
+    assert trainer.logger is recorder
+    calls = [c[:2] for c in recorder.calls]
+    expected: list[tuple[Any, ...]] = []
+    for step in range(8):
+        expected.append(("log_metrics", step))
+        if (step + 1) % 2 == 0:
+            expected.append(("save",))
+    expected.append(("finalize", "completed"))
+    assert calls == expected
+    assert [c for c in recorder.calls if c[0] == "finalize"] == [("finalize", "completed")]
+    first_row = recorder.calls[0][2]
+    assert set(first_row) == {"train_loss", "epoch"}
+    assert first_row["epoch"] == 0.0
+
+
+def test_recording_logger_gets_hyperparams(tmp_path: Path) -> None:
+    recorder = RecordingLogger()
+    model = TrainOnlyModel()
+    model.hparams = {"lr": 0.1}
+    quiet_trainer(tmp_path, max_epochs=1, logger=recorder, checkpoint_callback=False).fit(model)
+
+    assert ("log_hyperparams", {"lr": 0.1}) in recorder.calls
+
+
+def test_finalize_reports_stopped_early(tmp_path: Path) -> None:
+    recorder = RecordingLogger()
+    early = pl.callbacks.EarlyStopping(monitor="loss", patience=1)
+
+    class Constant(TrainOnlyModel):
+        def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+            output = super().training_step(batch, batch_idx)
+            return {"loss": output["loss"] * 0 + 1.0}
+
+    trainer = quiet_trainer(tmp_path, max_epochs=10, logger=recorder, checkpoint_callback=False,
+                            early_stop_callback=early)
+    trainer.fit(Constant())
+
+    assert trainer.lifecycle.outcome == "stopped_early"
+    assert [c for c in recorder.calls if c[0] == "finalize"] == [("finalize", "stopped_early")]
+
+
+# wrong arguments
+@pytest.mark.parametrize("value", ["tb", [1], 3, [TensorBoardLogger("unused"), "x"]],
+                         ids=["str", "list-of-int", "int", "list-with-str"])
+def test_wrong_logger_argument_raises_config_error(tmp_path: Path, value: Any) -> None:
+    with pytest.raises(ConfigError, match=r"logger"):
+        quiet_trainer(tmp_path, logger=value)
+
+
+def test_loss_tensor_logged_as_float(tmp_path: Path) -> None:
+    recorder = RecordingLogger()
+
+    class Model(TrainOnlyModel):
+        def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+            output = super().training_step(batch, batch_idx)
+            output["log"] = {"train_loss": output["loss"], "const": torch.tensor(2.5)}
+            return output
+
+    quiet_trainer(tmp_path, max_epochs=1, row_log_interval=1, logger=recorder,
+                  checkpoint_callback=False).fit(Model())
+
+    rows = [c[2] for c in recorder.calls if c[0] == "log_metrics"]
+    assert rows and all(type(v) is float for row in rows for v in row.values())
+    assert all(row["const"] == 2.5 for row in rows)

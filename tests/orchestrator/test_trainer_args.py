@@ -1,0 +1,301 @@
+"""Each Trainer argument of the seed, with its documented meaning, and the errors around it."""
+
+from __future__ import annotations
+
+from argparse import Namespace
+from typing import Any
+
+import pytest
+import torch
+from loguru import logger
+from torch.utils.data import DataLoader
+
+import orchestrator as pl
+from schemas.errors import ConfigError, HardwareUnavailableError, MisconfigurationError
+from tests.helpers import BoringModel, TrainOnlyModel, quiet_trainer, regression_data
+
+
+def _trainer(tmp_path: Any, **kwargs: Any) -> pl.Trainer:
+    options: dict[str, Any] = dict(max_epochs=1, logger=False, checkpoint_callback=False)
+    options.update(kwargs)
+    return quiet_trainer(tmp_path, **options)
+
+
+class CountingModel(BoringModel):
+    """Counts train and validation batches, and validation runs (sanity included)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.train_batches = 0
+        self.val_batches = 0
+        self.val_runs = 0
+
+    def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        self.train_batches += 1
+        return super().training_step(batch, batch_idx)
+
+    def validation_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        self.val_batches += 1
+        return super().validation_step(batch, batch_idx)
+
+    def validation_epoch_end(self, outputs: list[Any]) -> dict[str, Any]:
+        self.val_runs += 1
+        return super().validation_epoch_end(outputs)
+
+
+def test_max_epochs_and_min_epochs(tmp_path: Any) -> None:
+    model = CountingModel()
+    trainer = _trainer(tmp_path, max_epochs=3, num_sanity_val_steps=0)
+    trainer.fit(model)
+    assert (model.train_batches, model.val_runs, trainer.current_epoch) == (12, 3, 2)
+
+    class StopsAtOnce(TrainOnlyModel):
+        def on_epoch_end(self) -> None:
+            self.trainer.should_stop = True
+
+    trainer = _trainer(tmp_path, max_epochs=5, min_epochs=3)
+    trainer.fit(StopsAtOnce())
+    assert trainer.current_epoch == 2
+    assert trainer.lifecycle.outcome == "stopped_early"
+
+
+def test_max_steps_stops_mid_epoch_and_min_steps_delays_a_stop(tmp_path: Any) -> None:
+    trainer = _trainer(tmp_path, max_epochs=10, max_steps=6)
+    trainer.fit(TrainOnlyModel())
+    assert (trainer.global_step, trainer.current_epoch) == (6, 1)
+    assert trainer.lifecycle.history[-2:] == ["train_epoch", "teardown"]
+
+    class StopsAtOnce(TrainOnlyModel):
+        def on_batch_end(self) -> None:
+            self.trainer.should_stop = True
+
+    trainer = _trainer(tmp_path, max_epochs=10, min_steps=6, min_epochs=0)
+    trainer.fit(StopsAtOnce())
+    assert trainer.global_step == 6
+
+
+def test_val_check_interval_float_validates_within_the_epoch(tmp_path: Any) -> None:
+    model = CountingModel()
+    trainer = _trainer(tmp_path, val_check_interval=0.5, num_sanity_val_steps=0)
+    trainer.fit(model)
+    assert model.val_runs == 2  # after batch 2 and at the epoch's end
+    assert trainer.lifecycle.history == [
+        "init", "prepare_data", "optimizers", "dataloaders",
+        "train_epoch", "val_check", "train_epoch", "val_check", "teardown",
+    ]
+    assert model.train_batches == 4
+
+
+def test_val_check_interval_int_counts_batches(tmp_path: Any) -> None:
+    model = CountingModel()
+    _trainer(tmp_path, val_check_interval=1, num_sanity_val_steps=0).fit(model)
+    assert model.val_runs == 4
+    with pytest.raises(MisconfigurationError, match=r"val_check_interval=9\) is more than the 4"):
+        _trainer(tmp_path, val_check_interval=9).fit(BoringModel())
+
+
+def test_check_val_every_n_epoch(tmp_path: Any) -> None:
+    model = CountingModel()
+    _trainer(tmp_path, max_epochs=4, check_val_every_n_epoch=2, num_sanity_val_steps=0).fit(model)
+    assert model.val_runs == 2
+
+
+def test_num_sanity_val_steps(tmp_path: Any) -> None:
+    model = CountingModel()
+    trainer = _trainer(tmp_path, num_sanity_val_steps=1)
+    trainer.fit(model)
+    assert model.val_batches == 1 + 4
+    assert "sanity_val" in trainer.lifecycle.history
+    model = CountingModel()
+    trainer = _trainer(tmp_path, num_sanity_val_steps=0)
+    trainer.fit(model)
+    assert "sanity_val" not in trainer.lifecycle.history
+    assert model.val_batches == 4
+
+
+def test_percent_checks_limit_batches(tmp_path: Any) -> None:
+    model = CountingModel(n=64, batch_size=8)  # 8 train, 8 val batches
+    _trainer(tmp_path, train_percent_check=0.25, val_percent_check=0.5,
+             num_sanity_val_steps=0).fit(model)
+    assert (model.train_batches, model.val_batches) == (2, 4)
+    model = CountingModel(n=64, batch_size=8)
+    _trainer(tmp_path, val_percent_check=0.0, num_sanity_val_steps=0).fit(model)
+    assert model.val_batches == 0
+    trainer = _trainer(tmp_path, test_percent_check=0.25)
+    trainer.fit(CountingModel(n=64, batch_size=8))
+    assert trainer.num_test_batches == []
+    trainer.test()
+    assert trainer.num_test_batches == [2]
+
+
+def test_fast_dev_run_runs_one_batch_of_each(tmp_path: Any) -> None:
+    model = CountingModel()
+    trainer = quiet_trainer(tmp_path, fast_dev_run=True, max_epochs=5)
+    trainer.fit(model)
+    assert (model.train_batches, model.val_batches, trainer.current_epoch) == (1, 1, 0)
+    assert trainer.logger is None and trainer.checkpoint_callback is None
+    assert not list(tmp_path.rglob("*.ckpt")) and not list(tmp_path.rglob("events.*"))
+    results = trainer.test()
+    assert trainer.num_test_batches == [1] and len(results) == 1
+
+
+def test_hardware_that_is_not_here_is_a_clear_error(tmp_path: Any) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(HardwareUnavailableError, match=r"gpus=1\) asks for a GPU.*gpus=None"):
+        pl.Trainer(gpus=1)
+    with pytest.raises(HardwareUnavailableError, match=r"gpus='0,1'\)"):
+        pl.Trainer(gpus="0,1")
+    with pytest.raises(HardwareUnavailableError, match=r"num_tpu_cores=8\) needs torch_xla.*pip"):
+        pl.Trainer(num_tpu_cores=8)
+    with pytest.raises(HardwareUnavailableError, match=r"precision=16\) needs a GPU.*bf16"):
+        pl.Trainer(precision=16)
+    with pytest.raises(ConfigError, match=r"distributed_backend='ddp'"):
+        pl.Trainer(distributed_backend="ddp")
+    pl.Trainer(auto_select_gpus=True, amp_level="O1", num_nodes=1, process_position=1,
+               progress_bar_refresh_rate=0)
+
+
+def test_bf16_precision_runs_under_cpu_autocast(tmp_path: Any) -> None:
+    dtypes: list[torch.dtype] = []
+
+    class Records(TrainOnlyModel):
+        def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+            x, _ = batch
+            dtypes.append(self.layer(x).dtype)
+            return super().training_step(batch, batch_idx)
+
+    model = Records()
+    _trainer(tmp_path, precision="bf16").fit(model)
+    assert dtypes and set(dtypes) == {torch.bfloat16}
+    assert model.layer.weight.dtype == torch.float32
+
+
+def test_weights_summary_tables(tmp_path: Any) -> None:
+    messages: list[str] = []
+    sink = logger.add(lambda m: messages.append(str(m)), level="INFO")
+    try:
+        class Nested(TrainOnlyModel):
+            def __init__(self) -> None:
+                super().__init__()
+                self.block = torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.ReLU())
+
+        _trainer(tmp_path, weights_summary="top").fit(Nested())
+        top = "".join(messages)
+        assert "block" in top and "Sequential" in top and "block.0" not in top
+        messages.clear()
+        _trainer(tmp_path, weights_summary="full").fit(Nested())
+        assert "block.0" in "".join(messages)
+        messages.clear()
+        _trainer(tmp_path, weights_summary=None).fit(Nested())
+        assert "Params" not in "".join(messages)
+    finally:
+        logger.remove(sink)
+
+
+@pytest.mark.parametrize(
+    ("remove", "message"),
+    [("training_step", "does not define training_step"),
+     ("configure_optimizers", "does not define configure_optimizers"),
+     ("train_dataloader", "does not define train_dataloader")],
+)
+def test_a_module_missing_a_required_method_is_named(tmp_path: Any, remove: str,
+                                                     message: str) -> None:
+    model_class = type("Missing", (TrainOnlyModel,), {remove: getattr(pl.LightningModule, remove)})
+    trainer = _trainer(tmp_path)
+    with pytest.raises(MisconfigurationError, match=message):
+        trainer.fit(model_class())
+    assert trainer.lifecycle.history == ["init", "teardown"]
+
+
+def test_fit_and_test_take_dataloaders(tmp_path: Any) -> None:
+    class NoLoaders(BoringModel):
+        train_dataloader = pl.LightningModule.train_dataloader  # type: ignore[assignment]
+        val_dataloader = pl.LightningModule.val_dataloader  # type: ignore[assignment]
+        test_dataloader = pl.LightningModule.test_dataloader  # type: ignore[assignment]
+
+    model = NoLoaders()
+    trainer = _trainer(tmp_path)
+    trainer.fit(model, train_dataloader=DataLoader(regression_data(16), batch_size=8),
+                val_dataloaders=DataLoader(regression_data(8, seed=1), batch_size=8))
+    assert trainer.global_step == 2 and "val_loss" in trainer.callback_metrics
+    two_loaders = [DataLoader(regression_data(8, seed=2), batch_size=4),
+                   DataLoader(regression_data(8, seed=3), batch_size=4)]
+    with pytest.raises(MisconfigurationError, match="add `dataloader_idx` to its signature"):
+        trainer.test(test_dataloaders=two_loaders)
+
+    class TakesIndex(NoLoaders):
+        def test_step(self, batch: Any, batch_idx: int, dataloader_idx: int) -> Any:
+            return super().test_step(batch, batch_idx)
+
+        test_epoch_end = pl.LightningModule.test_epoch_end  # type: ignore[assignment]
+
+    results = trainer.test(TakesIndex(), test_dataloaders=two_loaders)
+    assert len(results) == 2 and all("test_loss" in r for r in results)
+    with pytest.raises(MisconfigurationError, match="no test data"):
+        trainer.test()
+
+
+def test_test_returns_one_dict_per_dataloader(tmp_path: Any) -> None:
+    class PerLoader(BoringModel):
+        def test_step(self, batch: Any, batch_idx: int, dataloader_idx: int) -> dict[str, Any]:
+            return {"test_loss": super().test_step(batch, batch_idx)["test_loss"],
+                    "log": {"idx": torch.tensor(float(dataloader_idx))}}
+
+        test_epoch_end = pl.LightningModule.test_epoch_end  # type: ignore[assignment]
+
+        def test_dataloader(self) -> list[DataLoader]:
+            return [DataLoader(regression_data(8, seed=s), batch_size=4) for s in (2, 3)]
+
+    trainer = _trainer(tmp_path)
+    results = trainer.test(PerLoader())
+    assert [r["idx"] for r in results] == [0.0, 1.0]
+    assert all("test_loss" in r for r in results)
+
+    class Suffixed(PerLoader):
+        def test_epoch_end(self, outputs: list[list[Any]]) -> dict[str, Any]:
+            return {"log": {f"loss/dataloader_idx_{i}": torch.stack(
+                [o["test_loss"] for o in per]).mean() for i, per in enumerate(outputs)},
+                "shared": torch.tensor(1.0)}
+
+    results = trainer.test(Suffixed())
+    assert sorted(results[0]) == ["loss/dataloader_idx_0", "shared"]
+    assert sorted(results[1]) == ["loss/dataloader_idx_1", "shared"]
+
+
+def test_test_without_a_model_is_an_error() -> None:
+    with pytest.raises(MisconfigurationError, match=r"test\(\) needs a model"):
+        pl.Trainer(logger=False, progress_bar_refresh_rate=0).test()
+
+
+def test_module_attributes_during_a_run(tmp_path: Any) -> None:
+    seen: dict[str, Any] = {}
+
+    class Inspect(TrainOnlyModel):
+        def __init__(self) -> None:
+            super().__init__()
+            self.hparams = Namespace(lr=0.05, hidden=4)
+            self.example_input_array = torch.zeros(2, 8)
+
+        def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+            seen.update(trainer=self.trainer, epoch=self.current_epoch, step=self.global_step,
+                        device=self.device, on_gpu=self.on_gpu, logger=self.logger)
+            return super().training_step(batch, batch_idx)
+
+    model = Inspect()
+    trainer = quiet_trainer(tmp_path, max_epochs=2, checkpoint_callback=False)
+    trainer.fit(model)
+    assert seen["trainer"] is trainer and seen["epoch"] == 1 and seen["step"] == 7
+    assert seen["device"] == torch.device("cpu") and seen["on_gpu"] is False
+    assert seen["logger"] is trainer.logger
+    assert type(seen["logger"].experiment).__name__ == "SummaryWriter"
+    assert model.hparams.lr == 0.05
+    assert (trainer.global_rank, trainer.world_size) == (0, 1)
+    assert trainer.max_epochs == 2
+    with pytest.raises(TypeError, match="hparams must be an argparse.Namespace or a dict"):
+        model.hparams = 3
+
+
+def test_trainer_rejects_a_plain_module(tmp_path: Any) -> None:
+    with pytest.raises(MisconfigurationError, match="expects an orchestrator.LightningModule"):
+        _trainer(tmp_path).fit(torch.nn.Linear(2, 2))  # type: ignore[arg-type]
