@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import pickletools
 import tempfile
 import zipfile
 from pathlib import Path
@@ -62,10 +63,16 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         checkpoint = torch.load(file, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        reason = str(exc).split("\n")[0]
+        code = _foreign_globals(file)
+        if code:
+            raise CheckpointError(
+                f"refused to load {str(file)!r}: loading it would import or call code "
+                f"({', '.join(code[:5])}), which a checkpoint never needs. Nothing from it "
+                "was run; load only checkpoints written by Trainer.save_checkpoint"
+            ) from None
         raise CheckpointError(
-            f"refused to load {str(file)!r}: it is not plain checkpoint data, and loading it "
-            f"would import or call code ({reason}). Nothing from it was run."
+            f"{str(file)!r} is not a readable checkpoint: it is torn or not checkpoint data "
+            f"({_unpickler_reason(exc)}). Nothing from it was run"
         ) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
         raise CheckpointError(
@@ -74,6 +81,41 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         ) from None
     _check_manifest(file, checkpoint)
     return checkpoint
+
+
+_SAFE_PREFIXES = ("torch.", "collections.OrderedDict", "builtins.set")
+
+
+def _pickle_bytes(file: Path) -> bytes:
+    if zipfile.is_zipfile(file):
+        with zipfile.ZipFile(file) as archive:
+            members = [n for n in archive.namelist() if n.endswith("data.pkl")]
+            return archive.read(members[0]) if members else b""
+    return file.read_bytes()
+
+
+def _foreign_globals(file: Path) -> list[str]:
+    """Names of importable objects the pickle refers to, found without unpickling it."""
+    found: list[str] = []
+    strings: list[str] = []
+    try:
+        for opcode, arg, _ in pickletools.genops(_pickle_bytes(file)):
+            if isinstance(arg, str):
+                strings.append(arg)
+            if opcode.name == "GLOBAL":
+                found.append(str(arg).replace(" ", "."))
+            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                found.append(".".join(strings[-2:]))
+    except Exception:  # a torn or foreign stream: report what was found before it broke
+        pass
+    return [name for name in dict.fromkeys(found) if not name.startswith(_SAFE_PREFIXES)]
+
+
+def _unpickler_reason(exc: Exception) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    detail = [line for line in lines if not line.startswith(("Weights only", "Please file",
+                                                             "Check the documentation"))]
+    return detail[-1] if detail else type(exc).__name__
 
 
 def _check_manifest(file: Path, checkpoint: Any) -> None:

@@ -98,10 +98,10 @@ def _plain(value: Any) -> Any:
 def rng_state() -> dict[str, Any]:
     """Python, numpy and torch RNG states as plain data."""
     py = random.getstate()
-    np_state = np.random.get_state()
-    state = {
+    name, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)  # type: ignore[misc]
+    state: dict[str, Any] = {
         "python": [py[0], list(py[1]), py[2]],
-        "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
+        "numpy": [name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached],
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available():

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -26,7 +27,13 @@ DISTRIBUTED_BACKENDS = (None, "dp", "ddp", "ddp_spawn", "ddp2", "ddp_cpu")
 PRECISIONS = (32, 16, "bf16")
 AMP_LEVELS = ("O0", "O1", "O2", "O3")
 
-PositiveInt = StrictInt
+
+
+def _no_lookalike(value: Any) -> Any:
+    """Reject values equal to a choice but of another type (True for 1, 16.0 for 16)."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError(f"got the {type(value).__name__} {value!r}; use an int or a string")
+    return value
 
 
 class TrainerConfig(BaseModel):
@@ -47,7 +54,7 @@ class TrainerConfig(BaseModel):
     num_processes: StrictInt = Field(1, ge=1)
     gpus: StrictInt | list[StrictInt] | str | None = None
     auto_select_gpus: StrictBool = False
-    num_tpu_cores: Literal[1, 8] | None = None
+    num_tpu_cores: Annotated[Literal[1, 8] | None, BeforeValidator(_no_lookalike)] = None
     progress_bar_refresh_rate: StrictInt = Field(1, ge=0)
     check_val_every_n_epoch: StrictInt = Field(1, ge=1)
     fast_dev_run: StrictBool = False
@@ -63,7 +70,7 @@ class TrainerConfig(BaseModel):
     log_save_interval: StrictInt = Field(100, ge=1)
     row_log_interval: StrictInt = Field(50, ge=1)
     distributed_backend: Literal["dp", "ddp", "ddp_spawn", "ddp2", "ddp_cpu"] | None = None
-    precision: Literal[32, 16, "bf16"] = 32
+    precision: Annotated[Literal[32, 16, "bf16"], BeforeValidator(_no_lookalike)] = 32
     weights_summary: Literal["top", "full"] | None = "top"
     weights_save_path: str | Path | None = None
     amp_level: Literal["O0", "O1", "O2", "O3"] = "O2"

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 import orchestrator as pl
+from orchestrator.checkpoint_io import load_checkpoint
 from schemas.errors import CheckpointError
 from tests.helpers import BoringModel, quiet_trainer
 
@@ -57,8 +58,14 @@ def _resume(tmp_path: Path, path: Path, model: pl.LightningModule | None = None,
     return trainer
 
 
-def _assert_same_params(a: nn.Module, b: nn.Module) -> None:
-    sa, sb = a.state_dict(), b.state_dict()
+def _module(trainer: pl.Trainer) -> Any:
+    """The trainer's model (typed loosely, to read ``.layer``)."""
+    assert trainer.model is not None
+    return trainer.model
+
+
+def _assert_same_params(a: pl.Trainer, b: pl.Trainer) -> None:
+    sa, sb = _module(a).state_dict(), _module(b).state_dict()
     assert sa.keys() == sb.keys()
     for key in sa:
         assert torch.equal(sa[key], sb[key]), f"parameter {key} differs"
@@ -66,6 +73,10 @@ def _assert_same_params(a: nn.Module, b: nn.Module) -> None:
 
 def _names_file(path: Path) -> str:
     return re.escape(repr(str(path)))
+
+
+def _refused(path: Path) -> str:
+    return "refused to load " + _names_file(path) + ".*would import or call code"
 
 
 # contents
@@ -87,7 +98,7 @@ def test_save_checkpoint_writes_one_weights_only_loadable_file(tmp_path: Path) -
     assert checkpoint["global_step"] == trainer.global_step == 8
     assert checkpoint["progress"]["global_step"] == 8
     assert set(checkpoint["state_dict"]) == {"layer.weight", "layer.bias"}
-    assert torch.equal(checkpoint["state_dict"]["layer.weight"], trainer.model.layer.weight)
+    assert torch.equal(checkpoint["state_dict"]["layer.weight"], _module(trainer).layer.weight)
     assert len(checkpoint["optimizer_states"]) == 1
     assert checkpoint["lr_schedulers"] == []
     assert "sanity_val" in checkpoint["lifecycle"]["history"]
@@ -153,10 +164,10 @@ def test_save_over_an_existing_file_replaces_it(tmp_path: Path) -> None:
     trainer.save_checkpoint(path)
     assert torch.load(path, weights_only=True)["global_step"] == 4
 
-    trainer.fit(trainer.model)  # a second fit continues nothing; it just changes the weights
+    trainer.fit(_module(trainer))  # a second fit continues nothing; it just changes the weights
     trainer.save_checkpoint(path)
     checkpoint = torch.load(path, weights_only=True)
-    assert torch.equal(checkpoint["state_dict"]["layer.weight"], trainer.model.layer.weight)
+    assert torch.equal(checkpoint["state_dict"]["layer.weight"], _module(trainer).layer.weight)
     assert sorted(p.name for p in path.parent.iterdir()) == ["model.ckpt"]
 
 
@@ -173,7 +184,7 @@ def test_resume_from_checkpoint_at_epoch_boundary_matches_uninterrupted_run(
 
     resumed = _resume(tmp_path, path, _seeded(), max_epochs=4)
 
-    _assert_same_params(resumed.model, full.model)
+    _assert_same_params(resumed, full)
     assert resumed.global_step == full.global_step == 16
     assert resumed.current_epoch == full.current_epoch == 3
     assert "sanity_val" in full.lifecycle.history
@@ -188,7 +199,7 @@ def test_fit_with_ckpt_path_matches_uninterrupted_run(tmp_path: Path) -> None:
     trainer = _trainer(tmp_path / "resumed", max_epochs=4)
     trainer.fit(_seeded(), ckpt_path=path)
 
-    _assert_same_params(trainer.model, full.model)
+    _assert_same_params(trainer, full)
     assert trainer.global_step == 16
     assert trainer.current_epoch == 3
     assert "sanity_val" not in trainer.lifecycle.history
@@ -225,7 +236,7 @@ def test_resume_restores_adam_state_and_scheduler(tmp_path: Path) -> None:
 
     resumed = _resume(tmp_path, path, _seeded(_AdamStepLR), max_epochs=4)
 
-    _assert_same_params(resumed.model, full.model)
+    _assert_same_params(resumed, full)
     full_lr = full.optimizers[0].param_groups[0]["lr"]
     assert resumed.optimizers[0].param_groups[0]["lr"] == full_lr
     assert full_lr < 0.05  # the scheduler did step
@@ -319,8 +330,8 @@ def test_checkpoint_for_a_model_without_a_layer_names_the_missing_keys(tmp_path:
 
 def test_checkpoint_with_an_extra_layer_names_the_unexpected_keys(tmp_path: Path) -> None:
     path = _saved_checkpoint(tmp_path, model_cls=_Extra)
-    with pytest.raises(CheckpointError,
-                       match=_names_file(path) + ".*not in the model: extra\\.bias, extra\\.weight"):
+    expected = ".*not in the model: extra\\.bias, extra\\.weight"
+    with pytest.raises(CheckpointError, match=_names_file(path) + expected):
         _resume(tmp_path, path, BoringModel())
 
 
@@ -340,13 +351,14 @@ def test_the_evil_payload_is_live(tmp_path: Path) -> None:
 
 
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol:UserWarning")
-def test_malicious_raw_pickle_is_refused_without_running_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("protocol", [2, pickle.DEFAULT_PROTOCOL])
+def test_malicious_raw_pickle_is_refused_without_running_it(tmp_path: Path,
+                                                            protocol: int) -> None:
     marker = tmp_path / "pwned-raw"
     path = tmp_path / "evil.ckpt"
-    path.write_bytes(pickle.dumps(_Evil(marker)))
+    path.write_bytes(pickle.dumps(_Evil(marker), protocol=protocol))
 
-    with pytest.raises(CheckpointError,
-                       match="refused to load " + _names_file(path) + ".*would import or call code"):
+    with pytest.raises(CheckpointError, match=_refused(path)):
         _resume(tmp_path, path)
     assert not marker.exists()
 
@@ -357,8 +369,7 @@ def test_malicious_torch_zip_is_refused_without_running_it(tmp_path: Path) -> No
     torch.save({"manifest": {}, "state_dict": _Evil(marker)}, path)
     assert not marker.exists()
 
-    with pytest.raises(CheckpointError,
-                       match="refused to load " + _names_file(path) + ".*would import or call code"):
+    with pytest.raises(CheckpointError, match=_refused(path)):
         _resume(tmp_path, path)
     assert not marker.exists()
 
@@ -380,7 +391,7 @@ def test_test_with_ckpt_path_loads_the_checkpoint_weights(tmp_path: Path) -> Non
     trainer.save_checkpoint(path)
     expected = trainer.test()
 
-    model = trainer.model
+    model = _module(trainer)
     with torch.no_grad():
         for p in model.parameters():
             p.add_(1.0)
@@ -438,8 +449,17 @@ def test_model_checkpoint_save_last_writes_a_loadable_last_ckpt(tmp_path: Path) 
     checkpoint = torch.load(last, weights_only=True)
     assert checkpoint["global_step"] == trainer.global_step == 12
     assert checkpoint["epoch"] == trainer.current_epoch == 2
-    assert torch.equal(checkpoint["state_dict"]["layer.weight"], trainer.model.layer.weight)
+    assert torch.equal(checkpoint["state_dict"]["layer.weight"], _module(trainer).layer.weight)
     assert not [p.name for p in directory.iterdir() if p.name.startswith(".")]
 
     resumed = _resume(tmp_path, last, BoringModel(), max_epochs=4)
     assert resumed.global_step == 16
+
+
+def test_random_bytes_are_reported_as_unreadable_not_as_code(tmp_path: Path) -> None:
+    path = tmp_path / "noise.ckpt"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(CheckpointError, match="is not a readable checkpoint") as info:
+        load_checkpoint(path)
+    assert "import or call code" not in str(info.value)
+    assert str(path) in str(info.value)

@@ -19,8 +19,8 @@ from orchestrator.loggers import LightningLoggerBase, LoggerCollection, TensorBo
 from schemas.errors import ConfigError
 from tests.helpers import BoringModel, TrainOnlyModel, quiet_trainer
 
-# BoringModel(n=64, batch_size=16): 4 training batches and 2 validation batches per epoch.
-BATCHES_PER_EPOCH = 4
+# training batches per epoch of the default BoringModel (n=64, batch_size=16)
+BATCHES_PER_EPOCH = len(BoringModel().train_dataloader())
 
 
 # helpers
@@ -151,7 +151,7 @@ def test_training_log_rows_every_step_with_epoch(tmp_path: Path) -> None:
     assert [step for step, _ in rows] == list(range(2 * BATCHES_PER_EPOCH))
     assert [value for _, value in rows] == pytest.approx(model.step_losses, rel=1e-6)
     epochs = scalars(log_dir, "epoch")
-    assert epochs == [(step, float(step // BATCHES_PER_EPOCH)) for step in range(8)]
+    assert epochs == [(step, float(step // BATCHES_PER_EPOCH)) for step in range(len(rows))]
 
 
 def test_training_log_rows_follow_row_log_interval(tmp_path: Path) -> None:
@@ -161,9 +161,10 @@ def test_training_log_rows_follow_row_log_interval(tmp_path: Path) -> None:
 
     rows = scalars(trainer.logger.log_dir, "train_loss")
     # one row every 2 optimizer steps; each row is labelled with the step its value comes from
-    assert [step for step, _ in rows] == [1, 3, 5, 7]
+    expected_steps = list(range(1, 2 * BATCHES_PER_EPOCH, 2))  # [1, 3, 5, 7]
+    assert [step for step, _ in rows] == expected_steps
     assert [value for _, value in rows] == pytest.approx(
-        [model.step_losses[step] for step in (1, 3, 5, 7)], rel=1e-6)
+        [model.step_losses[step] for step in expected_steps], rel=1e-6)
 
 
 def test_row_log_interval_larger_than_run_writes_no_training_rows(tmp_path: Path) -> None:
@@ -235,8 +236,10 @@ def test_list_of_loggers_all_get_metrics(tmp_path: Path) -> None:
     second_dir = tmp_path / "b" / "second" / "version_0"
     for log_dir in (first_dir, second_dir):
         assert event_files(log_dir)
-        assert [s for s, _ in scalars(log_dir, "train_loss")] == list(range(8))
-        assert [s for s, _ in scalars(log_dir, "val_loss")] == [4, 8]
+        train_steps = [s for s, _ in scalars(log_dir, "train_loss")]
+        assert train_steps == list(range(2 * BATCHES_PER_EPOCH))
+        val_steps = [s for s, _ in scalars(log_dir, "val_loss")]
+        assert val_steps == [BATCHES_PER_EPOCH, 2 * BATCHES_PER_EPOCH]
     assert scalars(first_dir, "val_loss") == scalars(second_dir, "val_loss")
 
 
@@ -306,7 +309,8 @@ def test_module_logger_experiment_is_summary_writer_during_training(tmp_path: Pa
 
     assert len(seen) == BATCHES_PER_EPOCH
     assert all(isinstance(writer, SummaryWriter) for writer in seen)
-    assert scalars(trainer.logger.log_dir, "custom") == [(i, float(i)) for i in range(4)]
+    custom = scalars(trainer.logger.log_dir, "custom")
+    assert custom == [(i, float(i)) for i in range(BATCHES_PER_EPOCH)]
 
 
 # save / finalize calls
@@ -319,7 +323,7 @@ def test_log_save_interval_and_finalize(tmp_path: Path) -> None:
     assert trainer.logger is recorder
     calls = [c[:2] for c in recorder.calls]
     expected: list[tuple[Any, ...]] = []
-    for step in range(8):
+    for step in range(2 * BATCHES_PER_EPOCH):
         expected.append(("log_metrics", step))
         if (step + 1) % 2 == 0:
             expected.append(("save",))

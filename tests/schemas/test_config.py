@@ -78,7 +78,7 @@ def test_default_val_check_interval_is_the_float_one() -> None:
 
 
 def test_build_config_without_arguments_equals_trainer_config_defaults() -> None:
-    assert build_config() == TrainerConfig()
+    assert build_config() == TrainerConfig.model_validate({})
 
 
 def test_default_config_has_no_gpu_ids() -> None:
@@ -369,9 +369,7 @@ def test_val_check_interval_error_explains_both_forms(value: float) -> None:
     ],
     ids=repr,
 )
-def test_bad_choice_raises_listing_valid_choices(
-    name: str, value: Any, choices: list[str]
-) -> None:
+def test_bad_choice_raises_listing_valid_choices(name: str, value: Any, choices: list[str]) -> None:
     with pytest.raises(ConfigError, match=_names_argument(name, value)) as info:
         build_config(**{name: value})
     message = str(info.value)
@@ -386,7 +384,9 @@ def test_bad_choice_raises_listing_valid_choices(
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("gpus", ["a,b", "a", "1.5", "0,-1", " ", "0;1", -2, [-1], [0, -3]], ids=repr)
+@pytest.mark.parametrize(
+    "gpus", ["a,b", "a", "1.5", "0,-1", " ", "0;1", -2, [-1], [0, -3]], ids=repr
+)
 def test_bad_gpus_raises_naming_value_and_forms(gpus: Any) -> None:
     with pytest.raises(ConfigError, match=_names_argument("gpus", gpus)) as info:
         build_config(gpus=gpus)
@@ -412,7 +412,9 @@ def test_parse_gpu_ids_rejects_bad_forms(gpus: Any) -> None:
     ids=repr,
 )
 def test_bad_accumulate_dict_raises(value: dict[int, int], detail: str) -> None:
-    with pytest.raises(ConfigError, match=_names_argument("accumulate_grad_batches", value)) as info:
+    with pytest.raises(
+        ConfigError, match=_names_argument("accumulate_grad_batches", value)
+    ) as info:
         build_config(accumulate_grad_batches=value)
     message = str(info.value)
     assert detail in message
