@@ -51,7 +51,7 @@ class Backend(ABC):
         """Reduce a tensor across processes (identity on one process)."""
         return tensor
 
-    def barrier(self, name: str | None = None) -> None:
+    def barrier(self, name: str | None = None) -> None:  # noqa: B027 - a no-op by default
         """Wait for every process (nothing to wait for on one process)."""
 
     def broadcast(self, obj: Any, src: int = 0) -> Any:

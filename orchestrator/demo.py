@@ -115,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> float:
     results = trainer.test()
     test_acc = results[0]["test_acc"]
     print(f"fit lifecycle: {fit_path} ({fit_outcome})")
-    print(f"logs:          {trainer.logger.log_dir}  (tensorboard --logdir {args.root})")
+    log_dir = getattr(trainer.logger, "log_dir", args.root)
+    print(f"logs:          {log_dir}  (tensorboard --logdir {args.root})")
     print(f"best ckpt:     {trainer.checkpoint_callback.best_model_path} "
           f"(val_acc={trainer.checkpoint_callback.best_model_score:.4f})")
     print(f"last ckpt:     {trainer.checkpoint_callback.last_model_path}")

@@ -66,10 +66,10 @@ class LightningModule(nn.Module):
 
     @property
     def device(self) -> torch.device:
-        for tensor in self.parameters():
-            return tensor.device
-        for tensor in self.buffers():
-            return tensor.device
+        for param in self.parameters():
+            return param.device
+        for buffer in self.buffers():
+            return buffer.device
         return torch.device("cpu")
 
     @property
@@ -152,7 +152,8 @@ class LightningModule(nn.Module):
 
     # optimisation hooks, called by the trainer in this order for each step
     @default_hook
-    def backward(self, trainer: Any, loss: torch.Tensor, optimizer: Any, optimizer_idx: int) -> None:
+    def backward(self, trainer: Any, loss: torch.Tensor, optimizer: Any,
+                 optimizer_idx: int) -> None:
         loss.backward()
 
     @default_hook

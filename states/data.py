@@ -84,8 +84,8 @@ def detach_all(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
         return value.detach()
     if isinstance(value, Mapping):
-        return type(value)({k: detach_all(v) for k, v in value.items()}) if type(value) is not dict \
-            else {k: detach_all(v) for k, v in value.items()}
+        detached = {k: detach_all(v) for k, v in value.items()}
+        return detached if type(value) is dict else type(value)(detached)  # type: ignore[call-arg]
     if isinstance(value, tuple) and hasattr(value, "_fields"):
         return type(value)(*(detach_all(v) for v in value))
     if isinstance(value, list | tuple):

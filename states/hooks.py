@@ -24,6 +24,9 @@ def overrides(obj: object, name: str) -> bool:
     return fn is not None and not getattr(fn, "_default_hook", False)
 
 
+_Bound = tuple[tuple[Callable[..., Any], ...], Callable[..., Any] | None]
+
+
 class HookDispatcher:
     """Calls one hook on every callback that overrides it, then on the module.
 
@@ -35,9 +38,9 @@ class HookDispatcher:
         self.trainer = trainer
         self.module = module
         self.callbacks = list(callbacks)
-        self._bound: dict[str, tuple[tuple[Callable[..., Any], ...], Callable[..., Any] | None]] = {}
+        self._bound: dict[str, _Bound] = {}
 
-    def _resolve(self, name: str) -> tuple[tuple[Callable[..., Any], ...], Callable[..., Any] | None]:
+    def _resolve(self, name: str) -> _Bound:
         found = self._bound.get(name)
         if found is None:
             cbs = tuple(getattr(cb, name) for cb in self.callbacks if overrides(cb, name))

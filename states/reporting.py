@@ -40,7 +40,8 @@ def log_epoch_end(ctx: RunContext, output: Mapping[str, Any] | None) -> None:
         ctx.loggers.log_metrics(row, ctx.progress.global_step)
 
 
-def test_results(output: Mapping[str, Any] | None, per_loader: list[list[Any]]) -> list[dict[str, float]]:
+def test_results(output: Mapping[str, Any] | None,
+                 per_loader: list[list[Any]]) -> list[dict[str, float]]:
     """One dict of metrics per test loader.
 
     With ``test_epoch_end``: its metrics (top-level scalars, ``log`` and ``progress_bar``),

@@ -34,7 +34,7 @@ class LightningLoggerBase(ABC):
     def log_hyperparams(self, params: Any) -> None:
         """Record the run's hyperparameters (a dict or Namespace)."""
 
-    def save(self) -> None:
+    def save(self) -> None:  # noqa: B027 - loggers without buffering need nothing
         """Flush what was recorded to disk."""
 
     def finalize(self, status: str) -> None:

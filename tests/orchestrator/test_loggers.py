@@ -29,6 +29,12 @@ def event_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and "tfevents" in p.name)
 
 
+def tb_dir(trainer: pl.Trainer) -> Path:
+    """The log directory of the trainer's TensorBoardLogger."""
+    assert isinstance(trainer.logger, TensorBoardLogger)
+    return Path(trainer.logger.log_dir)
+
+
 def scalars(log_dir: str | Path, tag: str) -> list[tuple[int, float]]:
     """(step, value) of every scalar event of ``tag`` in ``log_dir``, in write order."""
     acc = EventAccumulator(str(log_dir))
@@ -124,7 +130,7 @@ def test_default_logger_writes_under_lightning_logs_version_0(tmp_path: Path) ->
     assert isinstance(trainer.logger, TensorBoardLogger)
     assert trainer.logger.version == 0
     log_dir = tmp_path / "lightning_logs" / "version_0"
-    assert Path(trainer.logger.log_dir) == log_dir
+    assert tb_dir(trainer) == log_dir
     assert event_files(log_dir), "no event file under lightning_logs/version_0"
     assert "train_loss" in scalar_tags(log_dir)
 
@@ -134,7 +140,9 @@ def test_second_trainer_in_same_dir_gets_version_1(tmp_path: Path) -> None:
     second = quiet_trainer(tmp_path, max_epochs=1, row_log_interval=1)
     second.fit(BoringModel())
 
+    assert isinstance(second.logger, TensorBoardLogger)
     assert second.logger.version == 1
+    assert tb_dir(second).name == "version_1"
     assert event_files(tmp_path / "lightning_logs" / "version_1")
     versions = sorted(p.name for p in (tmp_path / "lightning_logs").iterdir())
     assert versions == ["version_0", "version_1"]
@@ -146,7 +154,7 @@ def test_training_log_rows_every_step_with_epoch(tmp_path: Path) -> None:
     trainer = quiet_trainer(tmp_path, max_epochs=2, row_log_interval=1)
     trainer.fit(model)
 
-    log_dir = trainer.logger.log_dir
+    log_dir = tb_dir(trainer)
     rows = scalars(log_dir, "train_loss")
     assert [step for step, _ in rows] == list(range(2 * BATCHES_PER_EPOCH))
     assert [value for _, value in rows] == pytest.approx(model.step_losses, rel=1e-6)
@@ -159,7 +167,7 @@ def test_training_log_rows_follow_row_log_interval(tmp_path: Path) -> None:
     trainer = quiet_trainer(tmp_path, max_epochs=2, row_log_interval=2)
     trainer.fit(model)
 
-    rows = scalars(trainer.logger.log_dir, "train_loss")
+    rows = scalars(tb_dir(trainer), "train_loss")
     # one row every 2 optimizer steps; each row is labelled with the step its value comes from
     expected_steps = list(range(1, 2 * BATCHES_PER_EPOCH, 2))  # [1, 3, 5, 7]
     assert [step for step, _ in rows] == expected_steps
@@ -171,7 +179,7 @@ def test_row_log_interval_larger_than_run_writes_no_training_rows(tmp_path: Path
     trainer = quiet_trainer(tmp_path, max_epochs=1, row_log_interval=50)
     trainer.fit(TrainOnlyModel())
 
-    assert "train_loss" not in scalar_tags(trainer.logger.log_dir)
+    assert "train_loss" not in scalar_tags(tb_dir(trainer))
 
 
 # validation and test rows
@@ -182,11 +190,11 @@ def test_validation_epoch_end_log_once_per_validation_at_epoch_step(tmp_path: Pa
 
     # the sanity check ran validation_epoch_end too, but its output is not logged
     assert len(model.val_outputs) == 3
-    rows = scalars(trainer.logger.log_dir, "val_loss")
+    rows = scalars(tb_dir(trainer), "val_loss")
     # written at the global step reached when the epoch's validation runs
     assert [step for step, _ in rows] == [BATCHES_PER_EPOCH, 2 * BATCHES_PER_EPOCH]
     assert [value for _, value in rows] == pytest.approx(model.val_outputs[1:], rel=1e-6)
-    epoch_rows = [row for row in scalars(trainer.logger.log_dir, "epoch")
+    epoch_rows = [row for row in scalars(tb_dir(trainer), "epoch")
                   if row[0] in (BATCHES_PER_EPOCH, 2 * BATCHES_PER_EPOCH)]
     assert (BATCHES_PER_EPOCH, 0.0) in epoch_rows
     assert (2 * BATCHES_PER_EPOCH, 1.0) in epoch_rows
@@ -197,7 +205,7 @@ def test_test_epoch_end_log_is_written(tmp_path: Path) -> None:
     trainer.fit(BoringModel())
     results = trainer.test()
 
-    rows = scalars(trainer.logger.log_dir, "test_loss")
+    rows = scalars(tb_dir(trainer), "test_loss")
     assert len(rows) == 1
     step, value = rows[0]
     assert step == trainer.global_step == BATCHES_PER_EPOCH
@@ -280,7 +288,7 @@ def test_hparams_are_written_to_the_event_file(tmp_path: Path, hparams: Any) -> 
     trainer = quiet_trainer(tmp_path, max_epochs=1)
     trainer.fit(model)
 
-    log_dir = Path(trainer.logger.log_dir)
+    log_dir = tb_dir(trainer)
     assert hparams_in(log_dir) == {"lr": pytest.approx(0.1), "layers": 2}
     acc = EventAccumulator(str(log_dir))
     acc.Reload()
@@ -291,7 +299,7 @@ def test_no_hparams_writes_no_hparams_summary(tmp_path: Path) -> None:
     trainer = quiet_trainer(tmp_path, max_epochs=1)
     trainer.fit(BoringModel())
 
-    assert hparams_in(Path(trainer.logger.log_dir)) == {}
+    assert hparams_in(tb_dir(trainer)) == {}
 
 
 # the experiment object
@@ -309,7 +317,7 @@ def test_module_logger_experiment_is_summary_writer_during_training(tmp_path: Pa
 
     assert len(seen) == BATCHES_PER_EPOCH
     assert all(isinstance(writer, SummaryWriter) for writer in seen)
-    custom = scalars(trainer.logger.log_dir, "custom")
+    custom = scalars(tb_dir(trainer), "custom")
     assert custom == [(i, float(i)) for i in range(BATCHES_PER_EPOCH)]
 
 
