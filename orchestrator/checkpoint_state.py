@@ -41,7 +41,8 @@ def capture(trainer: Any, weights_only: bool = False) -> dict[str, Any]:
     }
     if not weights_only:
         checkpoint.update(
-            lifecycle={"state": trainer.lifecycle.state, "history": trainer.lifecycle.history},
+            lifecycle=trainer.lifecycle.record().to_dict(),
+            metrics=_scalar_metrics(trainer.callback_metrics),
             progress=trainer.progress.to_dict(),
             optimizer_states=[opt.state_dict() for opt in trainer.optimizers],
             lr_schedulers=[cfg.scheduler.state_dict() for cfg in trainer.scheduler_configs],
@@ -52,6 +53,11 @@ def capture(trainer: Any, weights_only: bool = False) -> dict[str, Any]:
         )
     module.on_save_checkpoint(checkpoint)
     return checkpoint
+
+
+def _scalar_metrics(metrics: dict[str, Any]) -> dict[str, float]:
+    return {k: float(v) for k, v in metrics.items()
+            if isinstance(v, int | float) or (isinstance(v, torch.Tensor) and v.numel() == 1)}
 
 
 def _callback_states(trainer: Any) -> dict[str, Any]:

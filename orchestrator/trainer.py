@@ -12,6 +12,7 @@ from orchestrator.checkpoint_io import write_atomically
 from orchestrator.checkpoint_state import capture, restore_into, restore_weights
 from orchestrator.loggers.base import LoggerCollection
 from orchestrator.module import LightningModule
+from orchestrator.run_files import LifecycleWriter
 from orchestrator.summary import weights_summary
 from orchestrator.wiring import build_callbacks, build_logger, default_root
 from schemas.config import build_config
@@ -59,6 +60,7 @@ class Trainer:
         self.validator = OutputValidator(self.config.strict_outputs)
         self.model: LightningModule | None = None
         self._run: RunContext | None = None
+        self._lifecycle_writer: LifecycleWriter | None = None
         for callback in self.callbacks:
             callback.on_init_start(self)
             callback.on_init_end(self)
@@ -112,6 +114,11 @@ class Trainer:
 
     def _context(self, mode: str, overrides: dict[str, Any]) -> RunContext:
         assert self.model is not None
+        log_dir = getattr(self.logger, "log_dir", None)
+        if log_dir is not None and self.is_global_zero:
+            if self._lifecycle_writer is None:
+                self._lifecycle_writer = LifecycleWriter(log_dir)
+            self.lifecycle.on_change = self._lifecycle_writer
         self._run = RunContext(
             mode=mode, trainer=self, module=self.model, config=self.config,  # type: ignore[arg-type]
             backend=self.backend, hooks=HookDispatcher(self, self.model, self.callbacks),

@@ -17,7 +17,7 @@ def drive(lifecycle: Lifecycle, ctx: RunContext, start: str = "init") -> Outcome
     A KeyboardInterrupt ends the run as ``interrupted`` (it is not re-raised, as in
     Lightning); any other exception ends it as ``failed`` and is re-raised after teardown.
     """
-    lifecycle.begin(ctx, start)
+    lifecycle.begin(ctx, ctx.mode, start)
     try:
         while lifecycle.state != "teardown":
             lifecycle.fire(RUNNERS[lifecycle.state](ctx))

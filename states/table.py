@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final, TypedDict
 
-__all__ = ["CONDITIONS", "STATES", "TRANSITIONS", "Transition"]
+__all__ = ["CONDITIONS", "STATES", "TRANSITIONS", "Transition", "expanded_transitions"]
 
 STATES: Final[tuple[str, ...]] = (
     "init",
@@ -59,5 +59,16 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
      "conditions": "should_continue"},
     {"trigger": "validated", "source": "val_check", "dest": "teardown"},
     {"trigger": "tested", "source": "test", "dest": "teardown"},
-    {"trigger": "fail", "source": "*", "dest": "teardown"},
+    {"trigger": "fail", "source": [s for s in STATES if s != "teardown"],  # type: ignore[typeddict-item]
+     "dest": "teardown"},
 )
+
+
+def expanded_transitions() -> list[Transition]:
+    """The table with one entry per source state (a list of sources expanded)."""
+    rows: list[Transition] = []
+    for row in TRANSITIONS:
+        sources = row["source"]
+        for source in sources if isinstance(sources, list) else [sources]:
+            rows.append({**row, "source": source})  # type: ignore[typeddict-item]
+    return rows

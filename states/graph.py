@@ -1,0 +1,117 @@
+"""Diagrams of the lifecycle, built on demand by ``transitions``' GraphMachine from the table.
+
+The machine that drives runs stays a plain ``Machine``; a GraphMachine is built only when a
+diagram is asked for, with the visited states labelled by count and time and highlighted.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from transitions import State
+from transitions.extensions import GraphMachine
+
+from schemas.errors import MisconfigurationError
+from states.lifecycle import LifecycleRecord
+from states.table import STATES, expanded_transitions
+
+__all__ = ["render", "to_dot", "to_mermaid"]
+
+_VISITED_NODE = {"color": "darkgreen", "fillcolor": "honeydew", "peripheries": "1"}
+_VISITED_EDGE = {"color": "darkgreen", "penwidth": "2"}
+
+
+class _LabelledState(State):  # type: ignore[misc]
+    """A state with a display label (name, visit count, time)."""
+
+    def __init__(self, *args: Any, label: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.label = label or self.name
+
+
+class _Diagram(GraphMachine):  # type: ignore[misc]
+    """GraphMachine with a 'visited' style for states and edges the run went through."""
+
+    state_cls = _LabelledState
+
+    style_attributes = {
+        **GraphMachine.style_attributes,
+        "node": {**GraphMachine.style_attributes["node"], "visited": _VISITED_NODE},
+        "edge": {**GraphMachine.style_attributes["edge"], "visited": _VISITED_EDGE,
+                 "previous": _VISITED_EDGE},
+    }
+
+
+class _Model:
+    """The diagram machine's model; it only carries the state."""
+
+
+def _label(state: str, count: int, seconds: float) -> str:
+    times = f" ×{count}" if count > 1 else ""
+    spent = f"{seconds:.1f} s" if seconds >= 1 else f"{seconds * 1000:.0f} ms"
+    return f"{state}{times}, {spent}"
+
+
+def _build(record: LifecycleRecord | None, engine: str) -> tuple[_Model, _Diagram]:
+    counts = record.counts() if record else {}
+    spent = record.time_in() if record else {}
+    edges = record.edges() if record else {}
+    states = [{"name": s, "label": _label(s, counts[s], spent[s]) if s in counts else s}
+              for s in STATES]
+    transitions = []
+    for row in expanded_transitions():
+        row = dict(row)
+        taken = edges.get((row["source"], row["trigger"], row["dest"]), 0)
+        if taken:
+            row["label"] = f"{row['trigger']} ×{taken}"
+        transitions.append(row)
+    model = _Model()
+    machine = _Diagram(model=model, states=states, transitions=transitions, initial="init",
+                       auto_transitions=False, graph_engine=engine, show_conditions=True,
+                       title="orchestrator lifecycle")
+    if record is not None and record.entries:
+        machine.set_state(record.state, model=model)
+        graph = machine.model_graphs[id(model)]
+        graph.reset_styling()
+        for state in counts:
+            graph.set_node_style(state, "visited")
+        for source, _, dest in edges:
+            graph.custom_styles["edge"][source][dest] = "visited"
+        graph.set_node_style(record.state, "active")
+    return model, machine
+
+
+def to_mermaid(record: LifecycleRecord | None = None) -> str:
+    """Mermaid ``stateDiagram-v2`` text; visited states carry their count and time."""
+    model, _ = _build(record, "mermaid")
+    return str(model.get_graph().draw(None))  # type: ignore[attr-defined]
+
+
+def to_dot(record: LifecycleRecord | None = None) -> str:
+    """Graphviz DOT text; visited states and edges are green, the current state red."""
+    model, _ = _build(record, "graphviz")
+    return str(model.get_graph().source)  # type: ignore[attr-defined]
+
+
+def render(record: LifecycleRecord | None, path: str | Path) -> str:
+    """Write SVG or PNG (chosen by the suffix of ``path``) with Graphviz; returns the path."""
+    target = Path(path)
+    fmt = target.suffix.lstrip(".").lower()
+    if fmt not in ("svg", "png"):
+        raise MisconfigurationError(
+            f"cannot render the lifecycle to {str(target)!r}: use a .svg or .png file name "
+            "(to_dot() and to_mermaid() give text)"
+        )
+    if shutil.which("dot") is None:
+        raise MisconfigurationError(
+            "rendering SVG or PNG needs Graphviz's `dot` program, which is not on PATH: install "
+            "it (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz); "
+            "to_dot() and to_mermaid() need nothing"
+        )
+    model, _ = _build(record, "graphviz")
+    data: Any = model.get_graph().pipe(format=fmt)  # type: ignore[attr-defined]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return str(target)
