@@ -1,0 +1,144 @@
+"""The command line: ``orchestrator graph``, ``orchestrator inspect`` and ``orchestrator demo``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from orchestrator.checkpoint_io import load_checkpoint
+from orchestrator.run_files import read_run_lifecycle
+from schemas.errors import OrchestratorError
+from states.graph import render, to_dot, to_mermaid
+from states.lifecycle import LifecycleRecord
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; errors are one line on stderr and exit status 1 or 2."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except (OrchestratorError, OSError, ValueError) as exc:
+        print(f"orchestrator {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="orchestrator", description="Inspect and draw the "
+                                     "training lifecycle of orchestrator runs.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    graph = commands.add_parser("graph", help="draw the lifecycle state machine")
+    graph.add_argument("--format", choices=("mermaid", "dot", "svg", "png"), default="mermaid")
+    graph.add_argument("--output", "-o", help="file to write (default: standard output; "
+                       "svg and png need it)")
+    source = graph.add_mutually_exclusive_group()
+    source.add_argument("--checkpoint", help="highlight the state and path saved in a checkpoint")
+    source.add_argument("--run", help="highlight a run's path, from its log directory")
+    graph.add_argument("--mode", choices=("fit", "test"), help="with --run: which run to draw")
+    graph.set_defaults(run=_graph)
+
+    inspect = commands.add_parser("inspect", help="describe a checkpoint")
+    inspect.add_argument("checkpoint")
+    inspect.add_argument("--json", action="store_true", help="print JSON")
+    inspect.set_defaults(run=_inspect)
+
+    demo = commands.add_parser("demo", help="train the digits demo")
+    demo.add_argument("rest", nargs=argparse.REMAINDER)
+    demo.set_defaults(run=lambda a: _demo(a.rest))
+    return parser
+
+
+def _record_of(args: argparse.Namespace) -> LifecycleRecord | None:
+    if args.checkpoint:
+        checkpoint = load_checkpoint(args.checkpoint)
+        if "lifecycle" not in checkpoint:
+            raise ValueError(f"{args.checkpoint!r} holds weights only: it has no lifecycle")
+        return LifecycleRecord.from_dict(checkpoint["lifecycle"])
+    if args.run:
+        return read_run_lifecycle(args.run, args.mode)
+    return None
+
+
+def _graph(args: argparse.Namespace) -> int:
+    record = _record_of(args)
+    if args.format in ("svg", "png"):
+        if not args.output:
+            raise ValueError(f"--format {args.format} needs --output FILE")
+        output = Path(args.output)
+        if output.suffix.lstrip(".") != args.format:
+            output = output.with_suffix(f".{args.format}")
+        print(render(record, output))
+        return 0
+    text = to_mermaid(record) if args.format == "mermaid" else to_dot(record)
+    if args.output:
+        Path(args.output).write_text(text)
+        print(args.output)
+    else:
+        print(text)
+    return 0
+
+
+def describe_checkpoint(path: str) -> dict[str, Any]:
+    """What ``inspect`` reports: lifecycle state, progress, monitored metrics, manifest."""
+    checkpoint = load_checkpoint(path)
+    progress = checkpoint.get("progress", {})
+    lifecycle = checkpoint.get("lifecycle", {})
+    callbacks = checkpoint.get("callbacks", {})
+    monitored = {
+        name: {k: v for k, v in state.items() if k in ("monitor", "best_model_score",
+                                                       "best_score", "wait_count")}
+        for name, state in callbacks.items()
+    }
+    return {
+        "file": str(path),
+        "lifecycle_state": lifecycle.get("state"),
+        "lifecycle_history": lifecycle.get("history", []),
+        "epoch": checkpoint.get("epoch"),
+        "global_step": checkpoint.get("global_step"),
+        "batch_position": progress.get("batch_idx"),
+        "epoch_finished": progress.get("epoch_finished"),
+        "metrics": checkpoint.get("metrics", {}),
+        "monitored": {k: v for k, v in monitored.items() if v},
+        "manifest": checkpoint["manifest"],
+    }
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    report = describe_checkpoint(args.checkpoint)
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+        return 0
+    manifest = report["manifest"]
+    lines = [
+        f"checkpoint      {report['file']}",
+        f"lifecycle state {report['lifecycle_state']}",
+        f"epoch           {report['epoch']}"
+        + (" (finished)" if report["epoch_finished"] else ""),
+        f"global step     {report['global_step']}",
+        f"batch position  {report['batch_position']}",
+        f"format          {manifest['kind']} v{manifest['format_version']}, written by "
+        f"orchestrator {manifest['library_version']} at {manifest['created_at']}",
+    ]
+    if report["lifecycle_history"]:
+        lines.append(f"path            {' -> '.join(report['lifecycle_history'])}")
+    for name, value in sorted(report["metrics"].items()):
+        lines.append(f"metric          {name} = {value:.6g}")
+    for name, state in sorted(report["monitored"].items()):
+        details = ", ".join(f"{k}={v}" for k, v in state.items())
+        lines.append(f"callback        {name}: {details}")
+    print("\n".join(lines))
+    return 0
+
+
+def _demo(rest: list[str]) -> int:
+    from orchestrator.demo import main as demo_main
+
+    demo_main(rest)
+    return 0
