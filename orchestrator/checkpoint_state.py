@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import random
 from argparse import Namespace
+from collections import deque
 from datetime import datetime, timezone
 from typing import Any
 
-import numpy as np
 import torch
 from loguru import logger
 
@@ -16,8 +15,11 @@ from schemas.checkpoint import CHECKPOINT_FORMAT_VERSION, CHECKPOINT_KIND
 from schemas.errors import CheckpointError
 from states.context import RunContext
 from states.progress import RunProgress
+from states.rng import rng_state, set_rng_state
 
-__all__ = ["capture", "restore_into", "restore_weights", "rng_state", "set_rng_state"]
+__all__ = ["capture", "plain_hparams", "restore_into", "restore_weights"]
+
+RESUMABLE_STATES = ("train_epoch", "val_check")
 
 
 def capture(trainer: Any, weights_only: bool = False) -> dict[str, Any]:
@@ -40,24 +42,42 @@ def capture(trainer: Any, weights_only: bool = False) -> dict[str, Any]:
         "hparams_type": type(module.hparams).__name__ if module.hparams is not None else None,
     }
     if not weights_only:
-        checkpoint.update(
-            lifecycle=trainer.lifecycle.record().to_dict(),
-            metrics=_scalar_metrics(trainer.callback_metrics),
-            progress=trainer.progress.to_dict(),
-            optimizer_states=[opt.state_dict() for opt in trainer.optimizers],
-            lr_schedulers=[cfg.scheduler.state_dict() for cfg in trainer.scheduler_configs],
-            callbacks=_callback_states(trainer),
-            rng=rng_state(),
-            logger=_logger_identity(trainer.logger),
-            grad_scaler=_scaler_state(trainer),
-        )
+        checkpoint.update(_run_state(trainer))
     module.on_save_checkpoint(checkpoint)
     return checkpoint
+
+
+def _run_state(trainer: Any) -> dict[str, Any]:
+    run: RunContext | None = trainer._run
+    val_start_rng = run.val_start_rng if run is not None else None
+    return {
+        "lifecycle": trainer.lifecycle.record().to_dict(),
+        "progress": trainer.progress.to_dict(),
+        "metrics": _scalar_metrics(trainer.callback_metrics),
+        "optimizer_states": [opt.state_dict() for opt in trainer.optimizers],
+        "lr_schedulers": [cfg.scheduler.state_dict() for cfg in trainer.scheduler_configs],
+        "callbacks": _callback_states(trainer),
+        "rng": val_start_rng if val_start_rng is not None else rng_state(),
+        "grads": {name: p.grad.detach().clone() for name, p in trainer.model.named_parameters()
+                  if p.grad is not None},
+        "epoch_outputs": list(run.batch_runner.outputs) if run and run.batch_runner else [],
+        "metric_store": _metric_store(trainer.metrics),
+        "logger": _logger_identity(trainer.logger),
+        "grad_scaler": _scaler_state(trainer),
+    }
 
 
 def _scalar_metrics(metrics: dict[str, Any]) -> dict[str, float]:
     return {k: float(v) for k, v in metrics.items()
             if isinstance(v, int | float) or (isinstance(v, torch.Tensor) and v.numel() == 1)}
+
+
+def _metric_store(store: Any) -> dict[str, Any]:
+    return {"callback_metrics": dict(store.callback_metrics),
+            "progress_bar_metrics": dict(store.progress_bar_metrics),
+            "logged_metrics": dict(store.logged_metrics),
+            "running_losses": list(store.running_losses),
+            "step_log": dict(store.step_log)}
 
 
 def _callback_states(trainer: Any) -> dict[str, Any]:
@@ -101,59 +121,53 @@ def _plain(value: Any) -> Any:
     return repr(value)
 
 
-def rng_state() -> dict[str, Any]:
-    """Python, numpy and torch RNG states as plain data."""
-    py = random.getstate()
-    name, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)  # type: ignore[misc]
-    state: dict[str, Any] = {
-        "python": [py[0], list(py[1]), py[2]],
-        "numpy": [name, torch.from_numpy(np.asarray(keys, dtype=np.int64)), pos, has_gauss,
-                  cached],
-        "torch": torch.get_rng_state(),
-    }
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def set_rng_state(state: dict[str, Any]) -> None:
-    """Restore what ``rng_state`` captured."""
-    version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
-    name, keys, *rest = state["numpy"]
-    np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def restore_into(trainer: Any, path: str) -> Any:
-    """A restore function for the dataloaders runner: load ``path`` into the run."""
-    checkpoint = load_checkpoint(path)
+def restore_into(trainer: Any, path: str, checkpoint: dict[str, Any]) -> Any:
+    """A restore function for the dataloaders runner: put ``checkpoint`` back into the run."""
 
     def restore(ctx: RunContext) -> None:
-        module = ctx.module
-        check_module_keys(path, module, checkpoint["state_dict"])
-        module.load_state_dict(checkpoint["state_dict"])
-        module.on_load_checkpoint(checkpoint)
         if checkpoint["manifest"].get("weights_only"):
             raise CheckpointError(
                 f"{path!r} holds weights only (save_weights_only=True) and cannot resume "
                 "training; load its 'state_dict' into the model instead"
             )
+        _restore_module(path, ctx, checkpoint)
         _restore_optimizers(path, ctx, checkpoint)
         for callback in trainer.callbacks:
             state = checkpoint["callbacks"].get(callback.state_key)
             if state is not None:
                 callback.on_load_checkpoint(state)
-        restored = RunProgress.from_dict(checkpoint["progress"])
-        vars(ctx.progress).update(vars(restored))
+        vars(ctx.progress).update(vars(RunProgress.from_dict(checkpoint["progress"])))
+        _restore_metrics(ctx, checkpoint)
+        saved_state = checkpoint.get("lifecycle", {}).get("state")
+        ctx.resumed_state = saved_state if saved_state in RESUMABLE_STATES else None
         set_rng_state(checkpoint["rng"])
-        ctx.resumed = True
-        logger.info("resumed from {p} at epoch {e}, step {s}", p=path,
-                    e=restored.epoch, s=restored.global_step)
+        logger.info("resumed from {p} at epoch {e}, step {s}, batch {b} ({state})", p=path,
+                    e=ctx.progress.epoch, s=ctx.progress.global_step, b=ctx.progress.batch_idx,
+                    state=saved_state)
 
     return restore
+
+
+def _restore_module(path: str, ctx: RunContext, checkpoint: dict[str, Any]) -> None:
+    module = ctx.module
+    check_module_keys(path, module, checkpoint["state_dict"])
+    module.load_state_dict(checkpoint["state_dict"])
+    grads = checkpoint.get("grads", {})
+    for name, param in module.named_parameters():
+        param.grad = grads[name].to(param.device) if name in grads else None
+    module.on_load_checkpoint(checkpoint)
+
+
+def _restore_metrics(ctx: RunContext, checkpoint: dict[str, Any]) -> None:
+    saved = checkpoint.get("metric_store")
+    if saved:
+        store = ctx.metrics
+        store.callback_metrics = dict(saved["callback_metrics"])
+        store.progress_bar_metrics = dict(saved["progress_bar_metrics"])
+        store.logged_metrics = dict(saved["logged_metrics"])
+        store.running_losses = deque(saved["running_losses"], maxlen=20)
+        store.step_log = dict(saved["step_log"])
+    ctx.pending_outputs = list(checkpoint.get("epoch_outputs", []))
 
 
 def _restore_optimizers(path: str, ctx: RunContext, checkpoint: dict[str, Any]) -> None:

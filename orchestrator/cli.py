@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args) or 0)
+        return int(args.handler(args) or 0)
     except (OrchestratorError, OSError, ValueError) as exc:
         print(f"orchestrator {args.command}: {exc}", file=sys.stderr)
         return 1
@@ -42,16 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--checkpoint", help="highlight the state and path saved in a checkpoint")
     source.add_argument("--run", help="highlight a run's path, from its log directory")
     graph.add_argument("--mode", choices=("fit", "test"), help="with --run: which run to draw")
-    graph.set_defaults(run=_graph)
+    graph.set_defaults(handler=_graph)
 
     inspect = commands.add_parser("inspect", help="describe a checkpoint")
     inspect.add_argument("checkpoint")
     inspect.add_argument("--json", action="store_true", help="print JSON")
-    inspect.set_defaults(run=_inspect)
+    inspect.set_defaults(handler=_inspect)
 
     demo = commands.add_parser("demo", help="train the digits demo")
     demo.add_argument("rest", nargs=argparse.REMAINDER)
-    demo.set_defaults(run=lambda a: _demo(a.rest))
+    demo.set_defaults(handler=lambda a: _demo(a.rest))
     return parser
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import torch
 from loguru import logger
 
 from backends.select import select_backend
-from orchestrator.checkpoint_io import write_atomically
+from orchestrator.checkpoint_io import load_checkpoint, write_atomically
 from orchestrator.checkpoint_state import capture, restore_into, restore_weights
+from orchestrator.interrupts import GracefulInterrupt
 from orchestrator.loggers.base import LoggerCollection
+from orchestrator.loggers.tensorboard import TensorBoardLogger
 from orchestrator.module import LightningModule
 from orchestrator.run_files import LifecycleWriter
 from orchestrator.summary import weights_summary
@@ -76,15 +79,39 @@ class Trainer:
         overrides = {"train_dataloader": train_dataloader, "val_dataloader": val_dataloaders}
         path = ckpt_path or self.config.resume_from_checkpoint
         self._attach(model)
+        checkpoint = load_checkpoint(path) if path is not None else None
+        if checkpoint is not None:
+            self._resume_logger(checkpoint)
         if self.config.weights_summary and self.is_global_zero:
             logger.info("\n{table}", table=weights_summary(model, self.config.weights_summary))
-        if self.logger is not None and model.hparams is not None:
+        if self.logger is not None and model.hparams is not None and checkpoint is None:
             self.logger.log_hyperparams(model.hparams)
+        if self.progress.data_seed is None:
+            self.progress.data_seed = torch.initial_seed()
         ctx = self._context("fit", overrides)
-        if path is not None:
-            ctx.restore = restore_into(self, str(path))
-        drive(self.lifecycle, ctx)
+        if checkpoint is not None:
+            ctx.restore = restore_into(self, str(path), checkpoint)
+        ctx.interrupt = GracefulInterrupt(self._save_interrupted)
+        with ctx.interrupt.installed():
+            drive(self.lifecycle, ctx)
         return 1
+
+    def _resume_logger(self, checkpoint: dict[str, Any]) -> None:
+        """Append to the checkpoint's TensorBoard run, hiding steps logged after it."""
+        saved = checkpoint.get("logger")
+        loggers = self.logger.loggers if isinstance(self.logger, LoggerCollection) else [
+            self.logger]
+        for run_logger in loggers:
+            if saved and isinstance(run_logger, TensorBoardLogger) \
+                    and run_logger.name == saved["name"] and run_logger._version is None:
+                run_logger.resume(saved["version"], int(checkpoint["global_step"]))
+
+    def _save_interrupted(self) -> str:
+        directory = self.checkpoint_callback.resolve_dir(self) if self.checkpoint_callback \
+            else self.default_checkpoint_dir
+        path = os.path.join(str(directory), "interrupted.ckpt")
+        self.save_checkpoint(path)
+        return path
 
     def test(self, model: LightningModule | None = None, test_dataloaders: Any = None,
              ckpt_path: str | os.PathLike[str] | None = None) -> list[dict[str, float]]:

@@ -10,6 +10,8 @@
     ├── NonFiniteLossError (RuntimeError)   terminate_on_nan saw nan or inf
     ├── HardwareUnavailableError (RuntimeError)  the requested device is not here
     └── CheckpointError (ValueError)        a checkpoint file cannot be used
+
+    RunInterrupted (KeyboardInterrupt)      SIGINT/SIGTERM ended a run after saving a checkpoint
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ __all__ = [
     "MonitorKeyError",
     "NonFiniteLossError",
     "OrchestratorError",
+    "RunInterrupted",
 ]
 
 
@@ -59,3 +62,7 @@ class HardwareUnavailableError(OrchestratorError, RuntimeError):
 
 class CheckpointError(OrchestratorError, ValueError):
     """A checkpoint file is missing, torn, foreign or of another format."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A run ended by SIGINT or SIGTERM at a batch boundary; ``args[0]`` is the checkpoint."""

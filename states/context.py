@@ -50,7 +50,10 @@ class RunContext:
     test_results: list[dict[str, float]] = field(default_factory=list)
     training_started: bool = False
     batch_runner: Any = None
-    resumed: bool = False
+    resumed_state: str | None = None
+    val_start_rng: dict[str, Any] | None = None
+    interrupt: Any = None
+    pending_outputs: list[Any] = field(default_factory=list)
 
     # facts asked by the transition conditions (states.table.CONDITIONS)
     def fitting(self) -> bool:
@@ -62,7 +65,10 @@ class RunContext:
     def sanity_check_due(self) -> bool:
         if self.config.fast_dev_run or self.config.num_sanity_val_steps == 0:
             return False
-        return self.fitting() and self.val.enabled and not self.resumed
+        return self.fitting() and self.val.enabled
+
+    def resuming_in_val_check(self) -> bool:
+        return self.resumed_state == "val_check"
 
     def should_continue(self) -> bool:
         progress, config = self.progress, self.config

@@ -58,13 +58,9 @@ class TrainData:
     val_check_batch: float
     iterator: Iterator[Any] | None = None
 
-    def open_epoch(self, skip: int) -> Iterator[Any]:
-        """A fresh iterator over this epoch's batches, past the first ``skip`` of them."""
-        iterator = iter(self.loader)
-        for _ in range(skip):
-            next(iterator)
-        self.iterator = iterator
-        return iterator
+    @property
+    def sized(self) -> bool:
+        return self.num_batches != math.inf
 
 
 @dataclass

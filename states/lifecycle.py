@@ -23,6 +23,7 @@ class RunFacts(Protocol):
     def testing(self) -> bool: ...
     def sanity_check_due(self) -> bool: ...
     def should_continue(self) -> bool: ...
+    def resuming_in_val_check(self) -> bool: ...
 
 
 @dataclass
@@ -129,6 +130,9 @@ class Lifecycle:
 
     def should_continue(self) -> bool:
         return self._facts().should_continue()
+
+    def resuming_in_val_check(self) -> bool:
+        return self._facts().resuming_in_val_check()
 
     def _facts(self) -> RunFacts:
         assert self.facts is not None, "conditions are asked only during a run"

@@ -15,6 +15,8 @@ class RunProgress:
     ``batch_idx`` counts the batches of the current epoch already consumed; a mid-epoch
     validation and a mid-epoch resume both continue from it. ``epoch_finished`` is set
     once every batch of ``epoch`` ran and its epoch-end hooks were called.
+    ``val_checks_in_epoch`` counts the validations completed in the epoch: whether one is due
+    is derived from it and the position. ``data_seed`` seeds every epoch's batch order.
     """
 
     epoch: int = 0
@@ -23,6 +25,7 @@ class RunProgress:
     epoch_finished: bool = False
     val_checks_in_epoch: int = 0
     stop_requested: bool = False
+    data_seed: int | None = None
 
     def start_next_epoch(self) -> None:
         """Move to the first batch of the next epoch."""

@@ -31,13 +31,17 @@ def log_step_row(ctx: RunContext) -> None:
 
 
 def log_epoch_end(ctx: RunContext, output: Mapping[str, Any] | None) -> None:
-    """Record an epoch-end output and write its ``log`` dict at the current step."""
+    """Record an epoch-end output; write its ``log`` dict at the latest step's index.
+
+    Every row is written at the index of the optimizer step it follows (``global_step - 1``),
+    so a resumed run can purge what a killed run wrote after its checkpoint.
+    """
     log = ctx.metrics.add_epoch_end(output)
     if log:
         row = to_floats(log)
         row["epoch"] = float(ctx.progress.epoch)
         ctx.metrics.logged_metrics.update(row)
-        ctx.loggers.log_metrics(row, ctx.progress.global_step)
+        ctx.loggers.log_metrics(row, max(ctx.progress.global_step - 1, 0))
 
 
 def test_results(output: Mapping[str, Any] | None,

@@ -8,10 +8,13 @@ from typing import Any
 from schemas.errors import MisconfigurationError
 from states.context import RunContext
 from states.data import EvalData, TrainData, batch_count, validate_loaders
+from states.epoch_data import open_epoch
 from states.evaluation import run_evaluation
 from states.hooks import overrides
 from states.optim import parse_optimizers, step_schedulers
 from states.reporting import log_epoch_end, log_step_row, test_results
+from states.rng import mix_seed, rng_state
+from states.schedule import stop_reached, val_pending
 from states.training import BatchRunner
 
 __all__ = ["RUNNERS"]
@@ -65,6 +68,8 @@ def run_dataloaders(ctx: RunContext) -> str:
             )
     if ctx.restore is not None:
         ctx.restore(ctx)
+        if ctx.fitting():
+            return "resumed"
     return "loaded"
 
 
@@ -121,27 +126,37 @@ def run_sanity_val(ctx: RunContext) -> str:
 
 def run_train_epoch(ctx: RunContext) -> str:
     """Train until the epoch ends, a validation is due, or a stop is reached."""
-    progress, hooks, train = ctx.progress, ctx.hooks, ctx.train
-    assert train is not None
+    progress, hooks = ctx.progress, ctx.hooks
     if not ctx.training_started:
         hooks.call("on_train_start")
         ctx.training_started = True
         ctx.batch_runner = BatchRunner(ctx)
     if progress.epoch_finished:
-        _step_epoch_schedulers(ctx)
+        if val_pending(ctx):
+            return "validate"
+        if not ctx.should_continue():
+            return "epoch_done"
+        if ctx.schedulers:
+            step_schedulers(ctx.schedulers, "epoch", progress.epoch + 1,
+                            ctx.metrics.callback_metrics)
         progress.start_next_epoch()
+    pending = _after_batch(ctx)
+    if pending is not None:
+        return pending
+    train = ctx.train
+    assert train is not None
     if train.iterator is None:
         if progress.batch_idx == 0:
             hooks.call("on_epoch_start")
         ctx.module.train()
-        train.iterator = _with_last(train.open_epoch(progress.batch_idx), train.num_batches,
-                                    progress.batch_idx)
+        seed = mix_seed(progress.data_seed or 0, progress.epoch)
+        train.iterator = _numbered(open_epoch(train.loader, seed, progress.batch_idx),
+                                   train, progress.batch_idx)
     return _train_batches(ctx, train)
 
 
 def _train_batches(ctx: RunContext, train: TrainData) -> str:
     progress, hooks, runner = ctx.progress, ctx.hooks, ctx.batch_runner
-    config = ctx.config
     assert train.iterator is not None
     for batch, is_last in train.iterator:
         batch_idx = progress.batch_idx
@@ -153,15 +168,23 @@ def _train_batches(ctx: RunContext, train: TrainData) -> str:
         if progress.global_step != steps_before:
             log_step_row(ctx)
         hooks.call("on_batch_end")
-        if config.max_steps is not None and progress.global_step >= config.max_steps:
-            return "epoch_done"
-        if progress.stop_requested and ctx.minimums_met():
-            return "epoch_done"
+        if ctx.interrupt is not None and ctx.interrupt.requested:
+            ctx.interrupt.save_and_raise()
         if is_last:
             break
-        if progress.batch_idx % train.val_check_batch == 0 and _val_due(ctx):
-            return "validate"
+        pending = _after_batch(ctx)
+        if pending is not None:
+            return pending
     return _finish_epoch(ctx, train)
+
+
+def _after_batch(ctx: RunContext) -> str | None:
+    """The trigger to leave ``train_epoch`` between two batches, or None to go on."""
+    if stop_reached(ctx):
+        return "epoch_done"
+    if val_pending(ctx):
+        return "validate"
+    return None
 
 
 def _finish_epoch(ctx: RunContext, train: TrainData) -> str:
@@ -173,47 +196,49 @@ def _finish_epoch(ctx: RunContext, train: TrainData) -> str:
                                ctx.progress.epoch, None)
         log_epoch_end(ctx, output)
     ctx.hooks.call("on_epoch_end")
-    return "validate" if _val_due(ctx) else "epoch_done"
+    return "validate" if val_pending(ctx) else "epoch_done"
 
 
-def _val_due(ctx: RunContext) -> bool:
-    every = ctx.config.check_val_every_n_epoch
-    return ctx.val.enabled and (ctx.progress.epoch + 1) % every == 0
+def _numbered(iterator: Iterator[Any], train: TrainData,
+              start: int) -> Iterator[tuple[Any, bool]]:
+    """Yield ``(batch, is_last)``; an unsized loader is read one batch ahead to know its end."""
+    if train.sized:
+        for position in range(start, int(train.num_batches)):
+            try:
+                batch = next(iterator)
+            except StopIteration:  # the loader was shorter than its len()
+                return
+            yield batch, position + 1 >= train.num_batches
+        return
+    yield from _with_last(iterator)
 
 
-def _step_epoch_schedulers(ctx: RunContext) -> None:
-    if ctx.schedulers:
-        step_schedulers(ctx.schedulers, "epoch", ctx.progress.epoch + 1,
-                        ctx.metrics.callback_metrics)
-
-
-def _with_last(iterator: Iterator[Any], limit: float, start: int) -> Iterator[tuple[Any, bool]]:
-    """Yield ``(batch, is_last)`` up to ``limit`` batches, looking one batch ahead."""
-    position = start
+def _with_last(iterator: Iterator[Any]) -> Iterator[tuple[Any, bool]]:
     try:
         current = next(iterator)
     except StopIteration:
         return
-    while True:
-        position += 1
-        if position >= limit:
-            yield current, True
-            return
-        try:
-            upcoming = next(iterator)
-        except StopIteration:
-            yield current, True
-            return
+    for upcoming in iterator:
         yield current, False
         current = upcoming
+    yield current, True
 
 
 def run_val_check(ctx: RunContext) -> str:
-    """Validate, record the metrics, and let callbacks (checkpoint, early stopping) act."""
+    """Validate, record the metrics, and let callbacks (checkpoint, early stopping) act.
+
+    The check counts as done before ``on_validation_end``, so a checkpoint saved there
+    resumes after it. A run resumed from a checkpoint taken during the check reruns it
+    from its start, with the generators as they were then.
+    """
+    if not val_pending(ctx):
+        return "validated"  # resumed from a checkpoint saved after this check completed
+    ctx.val_start_rng = rng_state()
     ctx.hooks.callbacks_only("on_validation_start")
     output, _ = run_evaluation(ctx, ctx.val, "validation")
     log_epoch_end(ctx, output)
     ctx.progress.val_checks_in_epoch += 1
+    ctx.val_start_rng = None
     ctx.hooks.callbacks_only("on_validation_end")
     return "validated"
 

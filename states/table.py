@@ -35,7 +35,8 @@ class Transition(TypedDict, total=False):
 CONDITIONS: Final[dict[str, str]] = {
     "fitting": "the run is a fit (not a test)",
     "testing": "the run is a test",
-    "sanity_check_due": "a fit with num_sanity_val_steps != 0, validation data, and no resume",
+    "sanity_check_due": "a fit with num_sanity_val_steps != 0 and validation data",
+    "resuming_in_val_check": "the checkpoint being resumed was saved during a validation check",
     "should_continue": "no stop reached: epochs and steps left, no stop request past the minimums",
 }
 
@@ -50,6 +51,9 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
     {"trigger": "loaded", "source": "dataloaders", "dest": "sanity_val",
      "conditions": "sanity_check_due"},
     {"trigger": "loaded", "source": "dataloaders", "dest": "train_epoch"},
+    {"trigger": "resumed", "source": "dataloaders", "dest": "val_check",
+     "conditions": "resuming_in_val_check"},
+    {"trigger": "resumed", "source": "dataloaders", "dest": "train_epoch"},
     {"trigger": "checked", "source": "sanity_val", "dest": "train_epoch"},
     {"trigger": "validate", "source": "train_epoch", "dest": "val_check"},
     {"trigger": "epoch_done", "source": "train_epoch", "dest": "train_epoch",

@@ -34,7 +34,7 @@ class BatchRunner:
         self.on_after_backward = module.on_after_backward if ctx.hooks.module_overrides(
             "on_after_backward") else None
         self.trainable = [p for p in module.parameters() if p.requires_grad]
-        self.outputs: list[Any] = []
+        self.outputs: list[Any] = ctx.pending_outputs  # restored outputs of a resumed epoch
 
     def run(self, batch: Any, batch_idx: int, is_last: bool) -> None:
         """Train on one batch; steps the optimizers when accumulation is complete."""

@@ -37,6 +37,7 @@ class TensorBoardLogger(LightningLoggerBase):
         self._version = version
         self._writer: SummaryWriter | None = None
         self._writer_kwargs = writer_kwargs
+        self._purge_step: int | None = None
 
     @property
     def name(self) -> str:
@@ -64,8 +65,22 @@ class TensorBoardLogger(LightningLoggerBase):
         """The ``SummaryWriter`` (created on first use)."""
         if self._writer is None:
             os.makedirs(self.log_dir, exist_ok=True)
-            self._writer = SummaryWriter(log_dir=self.log_dir, **self._writer_kwargs)
+            self._writer = SummaryWriter(log_dir=self.log_dir, purge_step=self._purge_step,
+                                         **self._writer_kwargs)
+            self._purge_step = None
         return self._writer
+
+    def resume(self, version: int | str, step: int) -> None:
+        """Continue the run ``version``: hide what it wrote at ``step`` or later.
+
+        TensorBoard drops events of earlier files from ``step`` on (``purge_step``), so steps
+        a killed run logged after its checkpoint are not shown twice.
+        """
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self._version = version
+        self._purge_step = step
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
         writer = self.experiment

@@ -192,12 +192,12 @@ def test_validation_epoch_end_log_once_per_validation_at_epoch_step(tmp_path: Pa
     assert len(model.val_outputs) == 3
     rows = scalars(tb_dir(trainer), "val_loss")
     # written at the global step reached when the epoch's validation runs
-    assert [step for step, _ in rows] == [BATCHES_PER_EPOCH, 2 * BATCHES_PER_EPOCH]
+    assert [step for step, _ in rows] == [BATCHES_PER_EPOCH - 1, 2 * BATCHES_PER_EPOCH - 1]
     assert [value for _, value in rows] == pytest.approx(model.val_outputs[1:], rel=1e-6)
     epoch_rows = [row for row in scalars(tb_dir(trainer), "epoch")
-                  if row[0] in (BATCHES_PER_EPOCH, 2 * BATCHES_PER_EPOCH)]
-    assert (BATCHES_PER_EPOCH, 0.0) in epoch_rows
-    assert (2 * BATCHES_PER_EPOCH, 1.0) in epoch_rows
+                  if row[0] in (BATCHES_PER_EPOCH - 1, 2 * BATCHES_PER_EPOCH - 1)]
+    assert (BATCHES_PER_EPOCH - 1, 0.0) in epoch_rows
+    assert (2 * BATCHES_PER_EPOCH - 1, 1.0) in epoch_rows
 
 
 def test_test_epoch_end_log_is_written(tmp_path: Path) -> None:
@@ -208,7 +208,7 @@ def test_test_epoch_end_log_is_written(tmp_path: Path) -> None:
     rows = scalars(tb_dir(trainer), "test_loss")
     assert len(rows) == 1
     step, value = rows[0]
-    assert step == trainer.global_step == BATCHES_PER_EPOCH
+    assert step == trainer.global_step - 1 == BATCHES_PER_EPOCH - 1
     assert value == pytest.approx(results[0]["test_loss"], rel=1e-6)
 
 
@@ -247,7 +247,7 @@ def test_list_of_loggers_all_get_metrics(tmp_path: Path) -> None:
         train_steps = [s for s, _ in scalars(log_dir, "train_loss")]
         assert train_steps == list(range(2 * BATCHES_PER_EPOCH))
         val_steps = [s for s, _ in scalars(log_dir, "val_loss")]
-        assert val_steps == [BATCHES_PER_EPOCH, 2 * BATCHES_PER_EPOCH]
+        assert val_steps == [BATCHES_PER_EPOCH - 1, 2 * BATCHES_PER_EPOCH - 1]
     assert scalars(first_dir, "val_loss") == scalars(second_dir, "val_loss")
 
 

@@ -1,0 +1,128 @@
+"""Reproducible training epochs: the batch order and each batch's random draws follow a seed.
+
+For a map-style ``DataLoader`` the epoch's order is drawn once, when the epoch opens, under a
+generator seeded by the epoch's seed; the loader is rebuilt over that fixed order. A resumed
+epoch skips the consumed batches in the order itself, so they are never loaded. With worker
+processes every batch is fetched under generators seeded by (epoch seed, batch position), so a
+batch's random augmentations do not depend on which worker fetched it or what it fetched before.
+Iterable datasets are fast-forwarded instead, with a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from loguru import logger
+from torch.utils.data import DataLoader, Dataset, IterableDataset, Sampler
+
+from states.rng import forked_rng, mix_seed, seed_all
+
+__all__ = ["open_epoch"]
+
+
+class _FixedOrder(Sampler[Any]):
+    """Yields a list made in advance (indices, or index lists for a batch sampler)."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class _Positioned:
+    """A sampler item with its position in the epoch, so a worker can seed from it."""
+
+    __slots__ = ("item", "position")
+
+    def __init__(self, item: Any, position: int) -> None:
+        self.item = item
+        self.position = position
+
+
+class _SeededDataset(Dataset[Any]):
+    """Fetches each batch under generators seeded by (epoch seed, batch position)."""
+
+    def __init__(self, dataset: Any, seed: int) -> None:
+        self.dataset = dataset
+        self.seed = seed
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, _Positioned):
+            seed_all(mix_seed(self.seed, key.position))
+            key = key.item
+        return self.dataset[key]
+
+    def __getitems__(self, keys: Any) -> list[Any]:
+        # with a batch sampler, `keys` is one _Positioned wrapping the batch's index list
+        if isinstance(keys, _Positioned):
+            seed_all(mix_seed(self.seed, keys.position))
+            keys = keys.item
+        fetch = getattr(self.dataset, "__getitems__", None)
+        return list(fetch(keys)) if fetch is not None else [self.dataset[i] for i in keys]
+
+
+class _PositionedBatches(Sampler[Any]):
+    """A batch sampler yielding one _Positioned per batch (the fetcher passes it whole)."""
+
+    def __init__(self, items: list[_Positioned]) -> None:
+        self.items = items
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def open_epoch(loader: Any, seed: int, skip: int) -> Iterator[Any]:
+    """An iterator over one epoch of ``loader`` from batch ``skip`` on, reproducible by ``seed``."""
+    if not isinstance(loader, DataLoader) or isinstance(loader.dataset, IterableDataset):
+        return _fast_forward(loader, skip)
+    batched = loader.batch_sampler is not None
+    with forked_rng(seed):
+        order = list(loader.batch_sampler if batched else loader.sampler)
+        rebuilt = _rebuild(loader, order, seed, skip, batched)
+        return iter(rebuilt)
+
+
+def _rebuild(loader: DataLoader[Any], order: list[Any], seed: int, skip: int,
+             batched: bool) -> DataLoader[Any]:
+    workers = loader.num_workers > 0
+    options: dict[str, Any] = dict(
+        num_workers=loader.num_workers, collate_fn=loader.collate_fn,
+        pin_memory=loader.pin_memory, timeout=loader.timeout,
+        worker_init_fn=loader.worker_init_fn, generator=loader.generator,
+    )
+    if workers:
+        options.update(multiprocessing_context=loader.multiprocessing_context,
+                       prefetch_factor=loader.prefetch_factor,
+                       persistent_workers=False)
+        items = [_Positioned(item, pos) for pos, item in enumerate(order)][skip:]
+        dataset: Any = _SeededDataset(loader.dataset, seed)
+    else:
+        items, dataset = order[skip:], loader.dataset
+    if batched:
+        sampler = _PositionedBatches(items) if workers else _FixedOrder(items)
+        return DataLoader(dataset, batch_sampler=sampler, **options)
+    return DataLoader(dataset, batch_size=None, sampler=_FixedOrder(items), **options)
+
+
+def _fast_forward(loader: Any, skip: int) -> Iterator[Any]:
+    iterator = iter(loader)
+    if skip:
+        logger.warning(
+            "resuming an iterable dataset mid-epoch: fast-forwarding past {n} batches by "
+            "loading and dropping them (a map-style dataset would skip them without loading)",
+            n=skip,
+        )
+        for _ in range(skip):
+            next(iterator)
+    return iterator
