@@ -113,10 +113,10 @@ class ModelCheckpoint(Callback):
                 and str(path) not in self.best_k_models:
             _remove(self._worst_popped())
         self.best_k_models[str(path)] = score
-        trainer.save_checkpoint(str(path), self.save_weights_only)
         pick = min if self.mode == "min" else max
         self.best_model_path = pick(self.best_k_models, key=self.best_k_models.__getitem__)
         self.best_model_score = self.best_k_models[self.best_model_path]
+        trainer.save_checkpoint(str(path), self.save_weights_only)  # holds the state just set
         if self.verbose:
             logger.info("ModelCheckpoint: saved {p} ({m}={s:.5g})", p=path, m=self.monitor, s=score)
 

@@ -1,0 +1,202 @@
+"""A training job run in a subprocess by the resume tests: it can save and SIGKILL itself.
+
+    python -m tests.jobs.resume_job ROOT [--kill-at MOMENT] [--resume CKPT] [--workers N]
+
+MOMENT is one of: batch:N (after the N-th training batch of the run, counted from 1),
+val_batch:N (inside a validation check, after its N-th batch), val_end:N (right after
+ModelCheckpoint saved last.ckpt at the N-th validation end), epoch_end:E (after epoch E's
+epoch-end hooks). The job saves ROOT/kill.ckpt (or uses last.ckpt for val_end) and then sends
+itself SIGKILL. At the end it writes ROOT/final.pt with weights, optimizer states and the
+callbacks' states.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import time
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.utils.data import DataLoader, Dataset
+
+import orchestrator as pl
+from orchestrator.callbacks import Callback, EarlyStopping, ModelCheckpoint
+
+
+class NoisyDataset(Dataset):
+    """Regression data with a random augmentation drawn in __getitem__."""
+
+    def __init__(self, n: int, seed: int) -> None:
+        generator = torch.Generator().manual_seed(seed)
+        self.x = torch.randn(n, 6, generator=generator)
+        self.y = self.x.sum(dim=1, keepdim=True) + 0.1 * torch.randn(n, 1, generator=generator)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.x[index] + 0.05 * torch.randn(6), self.y[index]
+
+
+class Model(pl.LightningModule):
+    def __init__(self, workers: int, wide: bool = False) -> None:
+        super().__init__()
+        self.workers = workers
+        hidden = 2048 if wide else 16  # wide: a checkpoint of about 50 MB takes a while to write
+        self.net = nn.Sequential(nn.Linear(6, hidden), nn.ReLU(), nn.Dropout(0.2),
+                                 nn.Linear(hidden, hidden if wide else 1),
+                                 *([nn.ReLU(), nn.Linear(hidden, 1)] if wide else []))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        x, y = batch
+        loss = F.mse_loss(self(x), y)
+        return {"loss": loss, "log": {"train_loss": loss}, "progress_bar": {"tl": loss}}
+
+    def training_epoch_end(self, outputs: list[Any]) -> dict[str, Any]:
+        mean = torch.stack([o["loss"] for o in outputs]).mean()
+        return {"log": {"epoch_train_loss": mean}}
+
+    def validation_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        x, y = batch
+        return {"val_loss": F.mse_loss(self(x), y)}
+
+    def validation_epoch_end(self, outputs: list[Any]) -> dict[str, Any]:
+        val_loss = torch.stack([o["val_loss"] for o in outputs]).mean()
+        return {"val_loss": val_loss, "log": {"val_loss": val_loss}}
+
+    def configure_optimizers(self) -> Any:
+        optimizer = torch.optim.Adam(self.parameters(), lr=0.01)
+        per_step = torch.optim.lr_scheduler.StepLR(optimizer, step_size=3, gamma=0.9)
+        per_epoch = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.8)
+        return [optimizer], [{"scheduler": per_step, "interval": "step"}, per_epoch]
+
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(NoisyDataset(96, 0), batch_size=8, shuffle=True,
+                          num_workers=self.workers)
+
+    def val_dataloader(self) -> DataLoader:
+        return DataLoader(NoisyDataset(32, 1), batch_size=8)
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+class KillSwitch(Callback):
+    """Saves ROOT/kill.ckpt at the chosen moment and SIGKILLs its own process."""
+
+    def __init__(self, root: str, moment: str) -> None:
+        self.root = root
+        self.kind, _, number = moment.partition(":")
+        self.number = int(number)
+        self.batches = 0
+        self.val_batches = 0
+
+    def _save_and_die(self, trainer: Any) -> None:
+        trainer.save_checkpoint(os.path.join(self.root, "kill.ckpt"))
+        _die()
+
+    def on_batch_end(self, trainer: Any, pl_module: Any) -> None:
+        self.batches += 1
+        if self.kind == "batch" and self.batches == self.number:
+            self._save_and_die(trainer)
+
+    def on_validation_start(self, trainer: Any, pl_module: Any) -> None:
+        self.val_batches = 0
+
+    def on_validation_batch_end(self, trainer: Any, pl_module: Any) -> None:
+        self.val_batches += 1
+        if self.kind == "val_batch" and self.val_batches == self.number \
+                and trainer.lifecycle.state == "val_check":
+            self._save_and_die(trainer)
+
+    def on_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+        if self.kind == "epoch_end" and trainer.current_epoch == self.number:
+            self._save_and_die(trainer)
+
+
+class Pause(Callback):
+    """Sleeps after every batch, so a signal can arrive mid-run."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def on_batch_end(self, trainer: Any, pl_module: Any) -> None:
+        time.sleep(self.seconds)
+
+
+class SaveEveryBatch(Callback):
+    """Overwrites one checkpoint after every batch."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def on_batch_end(self, trainer: Any, pl_module: Any) -> None:
+        trainer.save_checkpoint(self.path)
+
+
+class KillingCheckpoint(ModelCheckpoint):
+    """ModelCheckpoint that dies right after its N-th save at a validation end."""
+
+    def __init__(self, kill_after: int | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kill_after = kill_after
+        self.saves = 0
+
+    def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
+        super().on_validation_end(trainer, pl_module)
+        self.saves += 1
+        if self.kill_after == self.saves:
+            _die()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("root")
+    parser.add_argument("--kill-at")
+    parser.add_argument("--resume")
+    parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument("--slow", action="store_true", help="sleep 20 ms per batch")
+    parser.add_argument("--save-every-batch", action="store_true",
+                        help="write ROOT/every.ckpt after every batch (a bigger model)")
+    args = parser.parse_args()
+    pl.seed_everything(0)
+    kill_after = int(args.kill_at.split(":")[1]) if args.kill_at and args.kill_at.startswith(
+        "val_end") else None
+    callbacks: list[Callback] = [KillSwitch(args.root, args.kill_at)] \
+        if args.kill_at and kill_after is None else []
+    if args.slow:
+        callbacks.append(Pause(0.02))
+    if args.save_every_batch:
+        callbacks.append(SaveEveryBatch(os.path.join(args.root, "every.ckpt")))
+    checkpoint = KillingCheckpoint(kill_after, monitor="val_loss", save_top_k=2, save_last=True)
+    trainer = pl.Trainer(
+        max_epochs=3, accumulate_grad_batches=2, val_check_interval=0.5, row_log_interval=1,
+        default_root_dir=args.root, progress_bar_refresh_rate=0, weights_summary=None,
+        early_stop_callback=EarlyStopping(monitor="val_loss", patience=10),
+        checkpoint_callback=checkpoint, callbacks=callbacks,
+    )
+    model = Model(args.workers, wide=args.save_every_batch)
+    trainer.fit(model, ckpt_path=args.resume)
+    if trainer.lifecycle.outcome == "interrupted":
+        return
+    torch.save({
+        "state_dict": model.state_dict(),
+        "optimizers": [opt.state_dict() for opt in trainer.optimizers],
+        "best_model_score": checkpoint.best_model_score,
+        "early_stopping": trainer.early_stop_callback.on_save_checkpoint(trainer, model),
+        "global_step": trainer.global_step,
+        "history": trainer.lifecycle.history,
+        "log_dir": trainer.logger.log_dir,
+    }, os.path.join(args.root, "final.pt"))
+
+
+if __name__ == "__main__":
+    main()
