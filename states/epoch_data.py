@@ -88,7 +88,8 @@ def open_epoch(loader: Any, seed: int, skip: int) -> Iterator[Any]:
         return _fast_forward(loader, skip)
     batched = loader.batch_sampler is not None
     with forked_rng(seed):
-        order = list(loader.batch_sampler if batched else loader.sampler)
+        source: Any = loader.batch_sampler if batched else loader.sampler
+        order = list(source)
         rebuilt = _rebuild(loader, order, seed, skip, batched)
         return iter(rebuilt)
 

@@ -36,11 +36,11 @@ class _Diagram(GraphMachine):  # type: ignore[misc]
 
     state_cls = _LabelledState
 
+    _base: dict[str, Any] = GraphMachine.style_attributes
     style_attributes = {
-        **GraphMachine.style_attributes,
-        "node": {**GraphMachine.style_attributes["node"], "visited": _VISITED_NODE},
-        "edge": {**GraphMachine.style_attributes["edge"], "visited": _VISITED_EDGE,
-                 "previous": _VISITED_EDGE},
+        **_base,
+        "node": {**_base["node"], "visited": _VISITED_NODE},
+        "edge": {**_base["edge"], "visited": _VISITED_EDGE, "previous": _VISITED_EDGE},
     }
 
 
@@ -54,15 +54,15 @@ def _label(state: str, count: int, seconds: float) -> str:
     return f"{state}{times}, {spent}"
 
 
-def _build(record: LifecycleRecord | None, engine: str) -> tuple[_Model, _Diagram]:
+def _build(record: LifecycleRecord | None, engine: Any) -> tuple[_Model, _Diagram]:
     counts = record.counts() if record else {}
     spent = record.time_in() if record else {}
     edges = record.edges() if record else {}
     states = [{"name": s, "label": _label(s, counts[s], spent[s]) if s in counts else s}
               for s in STATES]
-    transitions = []
-    for row in expanded_transitions():
-        row = dict(row)
+    transitions: list[dict[str, Any]] = []
+    for table_row in expanded_transitions():
+        row: dict[str, Any] = dict(table_row)
         taken = edges.get((row["source"], row["trigger"], row["dest"]), 0)
         if taken:
             row["label"] = f"{row['trigger']} ×{taken}"
@@ -73,7 +73,7 @@ def _build(record: LifecycleRecord | None, engine: str) -> tuple[_Model, _Diagra
                        title="orchestrator lifecycle")
     if record is not None and record.entries:
         machine.set_state(record.state, model=model)
-        graph = machine.model_graphs[id(model)]
+        graph: Any = machine.model_graphs[id(model)]
         graph.reset_styling()
         for state in counts:
             graph.set_node_style(state, "visited")

@@ -26,6 +26,7 @@ def checks_due(ctx: RunContext) -> int:
     progress, train = ctx.progress, ctx.train
     assert train is not None
     every = train.val_check_batch
+    last_mid: float
     if progress.epoch_finished:
         last_mid = progress.batch_idx - 1
     else:
