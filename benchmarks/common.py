@@ -1,0 +1,101 @@
+"""Shared pieces of the benchmarks: the tiny MLP task and a plain PyTorch loop to compare with."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.utils.data import DataLoader, Dataset
+
+import orchestrator as pl
+
+BATCH, FEATURES, HIDDEN = 32, 32, 64
+
+
+class PreBatched(Dataset):
+    """Batches made in advance: item i is batch i (use with DataLoader(batch_size=None))."""
+
+    def __init__(self, batches: int, seed: int = 0) -> None:
+        generator = torch.Generator().manual_seed(seed)
+        self.x = torch.randn(batches, BATCH, FEATURES, generator=generator)
+        self.y = torch.randn(batches, BATCH, 1, generator=generator)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.x[index], self.y[index]
+
+
+def make_net() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(FEATURES, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 1))
+
+
+def plain_loop(batches: int, epochs: int) -> nn.Module:
+    """The reference: a hand-written PyTorch training loop."""
+    net = make_net()
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loader = DataLoader(PreBatched(batches), batch_size=None)
+    for _ in range(epochs):
+        for x, y in loader:
+            loss = F.mse_loss(net(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return net
+
+
+class TinyModule(pl.LightningModule):
+    """The same network and data as the plain loop, as a LightningModule."""
+
+    def __init__(self, batches: int, with_logs: bool = False) -> None:
+        super().__init__()
+        self.net = make_net()
+        self.batches = batches
+        self.with_logs = with_logs
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def training_step(self, batch: Any, batch_idx: int) -> Any:
+        x, y = batch
+        loss = F.mse_loss(self(x), y)
+        if self.with_logs:
+            return {"loss": loss, "log": {"train_loss": loss}, "progress_bar": {"l": loss}}
+        return {"loss": loss}
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam(self.parameters(), lr=1e-3)
+
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(PreBatched(self.batches), batch_size=None)
+
+
+def lean_trainer(epochs: int, **kwargs: Any) -> pl.Trainer:
+    """Logger, checkpointing and progress bar off; output validation on (the default)."""
+    options: dict[str, Any] = dict(max_epochs=epochs, logger=False, checkpoint_callback=False,
+                                   progress_bar_refresh_rate=0, weights_summary=None,
+                                   num_sanity_val_steps=0)
+    options.update(kwargs)
+    return pl.Trainer(**options)
+
+
+def interleaved(runs: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
+    """Time each callable ``repeats`` times, alternating between them; seconds per run."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)

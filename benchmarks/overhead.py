@@ -1,0 +1,116 @@
+"""Per-step overhead of Trainer.fit against a plain PyTorch loop, in the same process.
+
+    python benchmarks/overhead.py [--batches 400] [--epochs 2] [--repeats 7]
+
+Prints the median seconds of each variant and its ratio to the plain loop. Targets: lean
+(no logger, no checkpoints, no progress bar; output validation on) <= 1.03; default features
+(TensorBoard every row_log_interval, epoch checkpoints, progress bar to a non-terminal stream,
+log/progress_bar dicts every step) <= 1.10; the same with strict_outputs=True <= 1.10.
+Where Lightning is installed, it is measured the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+from typing import Any
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.common import (  # noqa: E402
+    TinyModule,
+    interleaved,
+    lean_trainer,
+    median,
+    plain_loop,
+)
+from orchestrator.callbacks import ProgressBar  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batches", type=int, default=400)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    root = tempfile.mkdtemp(prefix="orchestrator-bench-")
+
+    def lean() -> Any:
+        model = TinyModule(args.batches)
+        lean_trainer(args.epochs).fit(model)
+        return model
+
+    def default_features(strict: bool = False) -> Any:
+        model = TinyModule(args.batches, with_logs=True)
+        trainer = lean_trainer(args.epochs, logger=True, checkpoint_callback=True,
+                               default_root_dir=root, strict_outputs=strict,
+                               callbacks=[ProgressBar(refresh_rate=1, file=io.StringIO())])
+        trainer.fit(model)
+        return model
+
+    runs = {
+        "plain": lambda: plain_loop(args.batches, args.epochs),
+        "lean": lean,
+        "default": default_features,
+        "strict": lambda: default_features(strict=True),
+    }
+    lightning = _lightning_run(args)
+    if lightning is not None:
+        runs["lightning"] = lightning
+    for run in runs.values():  # warm up imports and allocators
+        run()
+    times = interleaved(runs, args.repeats)
+    steps = args.batches * args.epochs
+    print(f"tiny MLP, batch 32, Adam, {steps} steps per run, median of {args.repeats} "
+          f"interleaved repetitions, torch {torch.__version__}, 1 thread")
+    targets = {"lean": 1.03, "default": 1.10, "strict": 1.10}
+    for name, values in times.items():
+        # the ratio of each repetition to the plain loop run just before it, then the median
+        ratio = median([v / p for v, p in zip(values, times["plain"])])
+        target = f"  (target <= {targets[name]:.2f})" if name in targets else ""
+        print(f"{name:10s} {median(values):8.4f} s  {median(values) / steps * 1e6:7.1f} us/step"
+              f"  ratio {ratio:5.3f}{target}")
+    same = all(torch.equal(a, b) for a, b in zip(plain_loop(args.batches, args.epochs).parameters(),
+                                                 lean().parameters()))
+    print(f"lean fit and plain loop end with bitwise identical weights: {same}")
+
+
+def _lightning_run(args: argparse.Namespace) -> Any:
+    try:
+        import lightning.pytorch as lightning  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    from benchmarks.common import PreBatched, make_net
+
+    class LitTiny(lightning.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = make_net()
+
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            x, y = batch
+            return torch.nn.functional.mse_loss(self.net(x), y)
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.Adam(self.parameters(), lr=1e-3)
+
+        def train_dataloader(self) -> Any:
+            return torch.utils.data.DataLoader(PreBatched(args.batches), batch_size=None)
+
+    def run() -> None:
+        trainer = lightning.Trainer(max_epochs=args.epochs, logger=False,
+                                    enable_checkpointing=False, enable_progress_bar=False,
+                                    enable_model_summary=False, accelerator="cpu")
+        trainer.fit(LitTiny())
+
+    return run
+
+
+if __name__ == "__main__":
+    main()
