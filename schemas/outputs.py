@@ -7,6 +7,7 @@ One pydantic ``TypeAdapter`` per hook family is built once; each call validates 
 from __future__ import annotations
 
 import difflib
+import functools
 import numbers
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
@@ -75,6 +76,7 @@ def _metric_dict(strict: bool) -> Any:
     return dict[str, Annotated[Any, PlainValidator(_metric_validator(strict))]]
 
 
+@functools.cache  # built once per mode: building the schemas costs milliseconds
 def _adapters(strict: bool) -> dict[str, TypeAdapter[Any]]:
     metrics = _metric_dict(strict)
 
@@ -114,9 +116,10 @@ class OutputValidator:
     ) -> Any:
         """Return the output with Python numbers turned into tensors, or raise HookOutputError."""
         if kind == "training_step":
-            if isinstance(output, torch.Tensor):
-                output = {"loss": output}
-            elif not isinstance(output, Mapping):
+            if isinstance(output, torch.Tensor) or (type(output) is dict and len(output) == 1
+                                                    and "loss" in output):
+                return self._loss_only(hook, output, epoch, batch)
+            if not isinstance(output, Mapping):
                 raise HookOutputError(
                     f"{hook} returned {describe_value(output)} {_where(epoch, batch)}: return "
                     "the loss tensor or a dict with the key 'loss'"
@@ -135,6 +138,19 @@ class OutputValidator:
             return self._adapters[kind].validate_python(output)
         except ValidationError as exc:
             raise HookOutputError(_message(hook, output, exc, epoch, batch)) from None
+
+
+    @staticmethod
+    def _loss_only(hook: str, output: Any, epoch: int, batch: int | None) -> dict[str, Any]:
+        """The common case, checked without pydantic: a loss tensor, bare or alone in a dict."""
+        loss = output if isinstance(output, torch.Tensor) else output["loss"]
+        try:
+            return {"loss": _check_loss(loss)}
+        except ValueError as exc:
+            raise HookOutputError(
+                f"{hook} returned {{'loss': ...}} {_where(epoch, batch)}: the value of 'loss' "
+                f"{exc}"
+            ) from None
 
 
 def _where(epoch: int, batch: int | None) -> str:

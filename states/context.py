@@ -71,14 +71,18 @@ class RunContext:
         return self.resumed_state == "val_check"
 
     def should_continue(self) -> bool:
+        """Go back to ``train_epoch``: to finish the epoch in progress, or for another one."""
+        progress = self.progress
+        if not progress.epoch_finished:
+            return not (self.stop_reached() and progress.batch_idx == 0)
+        return not self.stop_reached() and progress.epoch + 1 < self.max_epochs
+
+    def stop_reached(self) -> bool:
+        """``max_steps`` reached, or a stop was requested and the minimums are met."""
         progress, config = self.progress, self.config
         if config.max_steps is not None and progress.global_step >= config.max_steps:
-            return False
-        if progress.stop_requested and self.minimums_met():
-            return False
-        if progress.epoch_finished:
-            return progress.epoch + 1 < self.max_epochs
-        return True
+            return True
+        return progress.stop_requested and self.minimums_met()
 
     def minimums_met(self) -> bool:
         """Whether min_epochs and min_steps allow stopping now."""

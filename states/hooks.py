@@ -55,6 +55,13 @@ class HookDispatcher:
             fn(self.trainer, self.module)
         return mod(*args) if mod is not None else None
 
+    def caller(self, name: str) -> Callable[..., Any] | None:
+        """``call`` bound to ``name``, or None when no callback or the module overrides it."""
+        cbs, mod = self._resolve(name)
+        if not cbs and mod is None:
+            return None
+        return lambda *args: self.call(name, *args)
+
     def callbacks_only(self, name: str) -> None:
         """Run a callback-only hook (e.g. ``on_sanity_check_start``)."""
         for fn in self._resolve(name)[0]:

@@ -17,7 +17,9 @@ _LOADER_SUFFIX = re.compile(r"^(.*)/dataloader_idx_(\d+)$")
 
 
 def log_step_row(ctx: RunContext) -> None:
-    """After an optimizer step: write the step's ``log`` values every ``row_log_interval``."""
+    """After an optimizer step: write the step's ``log`` values every ``row_log_interval``
+    steps and flush the loggers every ``log_save_interval`` (the batch loop calls it only then).
+    """
     step = ctx.progress.global_step
     if step % ctx.config.row_log_interval == 0:
         row = ctx.metrics.take_step_log()

@@ -25,8 +25,8 @@ def mix_seed(*parts: int) -> int:
 
 
 def seed_all(seed: int) -> None:
-    """Seed torch, Python's ``random`` and numpy's global generator from one seed."""
-    torch.manual_seed(seed)
+    """Seed torch's CPU generator, Python's ``random`` and numpy's global generator."""
+    torch.default_generator.manual_seed(seed)  # torch.manual_seed would also queue CUDA seeding
     random.seed(seed)
     np.random.seed(seed % 2**32)
 

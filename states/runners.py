@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,7 +15,7 @@ from states.hooks import overrides
 from states.optim import parse_optimizers, step_schedulers
 from states.reporting import log_epoch_end, log_step_row, test_results
 from states.rng import mix_seed, rng_state
-from states.schedule import stop_reached, val_pending
+from states.schedule import val_pending, validates_this_epoch
 from states.training import BatchRunner
 
 __all__ = ["RUNNERS"]
@@ -140,11 +141,12 @@ def run_train_epoch(ctx: RunContext) -> str:
             step_schedulers(ctx.schedulers, "epoch", progress.epoch + 1,
                             ctx.metrics.callback_metrics)
         progress.start_next_epoch()
-    pending = _after_batch(ctx)
-    if pending is not None:
-        return pending
     train = ctx.train
     assert train is not None
+    if ctx.stop_reached() and progress.batch_idx > 0:
+        return _finish_epoch(ctx, train)  # resumed after the stop, before the epoch's end
+    if val_pending(ctx):
+        return "validate"
     if train.iterator is None:
         if progress.batch_idx == 0:
             hooks.call("on_epoch_start")
@@ -156,38 +158,38 @@ def run_train_epoch(ctx: RunContext) -> str:
 
 
 def _train_batches(ctx: RunContext, train: TrainData) -> str:
-    progress, hooks, runner = ctx.progress, ctx.hooks, ctx.batch_runner
+    """The batch loop: per batch, only plain attribute reads decide whether to leave it."""
+    progress, runner, config = ctx.progress, ctx.batch_runner, ctx.config
+    batch_start = ctx.hooks.caller("on_batch_start")
+    batch_end = ctx.hooks.caller("on_batch_end")
+    every_row, every_save = config.row_log_interval, config.log_save_interval
+    max_steps = config.max_steps if config.max_steps is not None else math.inf
+    val_every = train.val_check_batch if validates_this_epoch(ctx) else math.inf
+    interrupt = ctx.interrupt
     assert train.iterator is not None
     for batch, is_last in train.iterator:
         batch_idx = progress.batch_idx
-        if hooks.call("on_batch_start", batch) == -1:
+        if batch_start is not None and batch_start(batch) == -1:
             break
         steps_before = progress.global_step
         runner.run(batch, batch_idx, is_last)
-        progress.batch_idx += 1
-        if progress.global_step != steps_before:
+        progress.batch_idx = batch_idx + 1
+        step = progress.global_step
+        if step != steps_before and (step % every_row == 0 or step % every_save == 0):
             log_step_row(ctx)
-        hooks.call("on_batch_end")
-        if ctx.interrupt is not None and ctx.interrupt.requested:
-            ctx.interrupt.save_and_raise()
-        if is_last:
+        if batch_end is not None:
+            batch_end()
+        if interrupt is not None and interrupt.requested:
+            interrupt.save_and_raise()
+        if is_last or step >= max_steps or (progress.stop_requested and ctx.minimums_met()):
             break
-        pending = _after_batch(ctx)
-        if pending is not None:
-            return pending
+        if progress.batch_idx % val_every == 0 and val_pending(ctx):
+            return "validate"
     return _finish_epoch(ctx, train)
 
 
-def _after_batch(ctx: RunContext) -> str | None:
-    """The trigger to leave ``train_epoch`` between two batches, or None to go on."""
-    if stop_reached(ctx):
-        return "epoch_done"
-    if val_pending(ctx):
-        return "validate"
-    return None
-
-
 def _finish_epoch(ctx: RunContext, train: TrainData) -> str:
+    """Epoch-end hooks, then the epoch-end validation if one is due."""
     train.iterator = None
     ctx.progress.epoch_finished = True
     if ctx.hooks.module_overrides("training_epoch_end"):

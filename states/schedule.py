@@ -6,7 +6,7 @@ import math
 
 from states.context import RunContext
 
-__all__ = ["stop_reached", "val_pending", "validates_this_epoch"]
+__all__ = ["val_pending", "validates_this_epoch"]
 
 
 def validates_this_epoch(ctx: RunContext) -> bool:
@@ -39,10 +39,3 @@ def val_pending(ctx: RunContext) -> bool:
     """Whether a validation check is due now and has not run."""
     return ctx.progress.val_checks_in_epoch < checks_due(ctx)
 
-
-def stop_reached(ctx: RunContext) -> bool:
-    """``max_steps`` reached, or a stop was requested and the minimums are met."""
-    progress, config = ctx.progress, ctx.config
-    if config.max_steps is not None and progress.global_step >= config.max_steps:
-        return True
-    return progress.stop_requested and ctx.minimums_met()

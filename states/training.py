@@ -35,12 +35,23 @@ class BatchRunner:
             "on_after_backward") else None
         self.trainable = [p for p in module.parameters() if p.requires_grad]
         self.outputs: list[Any] = ctx.pending_outputs  # restored outputs of a resumed epoch
+        # hooks left at their defaults are replaced by the plain calls they make
+        scaled = ctx.backend.precision.scaler is not None
+        self.own_backward = scaled or ctx.hooks.module_overrides("backward")
+        self.own_step = scaled or ctx.hooks.module_overrides("optimizer_step")
+        self.own_zero_grad = ctx.hooks.module_overrides("optimizer_zero_grad")
+        self.before_zero_grad = module.on_before_zero_grad if ctx.hooks.module_overrides(
+            "on_before_zero_grad") else None
+        self._factor_epoch = -1
+        self._factor = 1
 
     def run(self, batch: Any, batch_idx: int, is_last: bool) -> None:
         """Train on one batch; steps the optimizers when accumulation is complete."""
         ctx = self.ctx
         progress = ctx.progress
-        factor = ctx.accumulation(progress.epoch)
+        if progress.epoch != self._factor_epoch:
+            self._factor_epoch, self._factor = progress.epoch, ctx.accumulation(progress.epoch)
+        factor = self._factor
         steps_now = (batch_idx + 1) % factor == 0 or is_last
         batch = ctx.backend.to_device(batch)
         splits = ctx.module.tbptt_split_batch(batch, self.tbptt) if self.tbptt else (batch,)
@@ -94,8 +105,11 @@ class BatchRunner:
             )
         ctx.metrics.add_training_step(output)
         to_backward = loss / factor if factor > 1 else loss
-        ctx.module.backward(ctx.trainer, ctx.backend.precision.scale_loss(to_backward),
-                            optimizer, opt_idx)
+        if self.own_backward:
+            ctx.module.backward(ctx.trainer, ctx.backend.precision.scale_loss(to_backward),
+                                optimizer, opt_idx)
+        else:
+            to_backward.backward()
         if self.on_after_backward is not None:
             self.on_after_backward()
         return output
@@ -107,9 +121,16 @@ class BatchRunner:
             ctx.backend.precision.unscale(optimizer)
             params = [p for group in optimizer.param_groups for p in group["params"]]
             torch.nn.utils.clip_grad_norm_(params, self.clip)
-        module.optimizer_step(ctx.progress.epoch, batch_idx, optimizer, opt_idx)
-        module.on_before_zero_grad(optimizer)
-        module.optimizer_zero_grad(ctx.progress.epoch, batch_idx, optimizer, opt_idx)
+        if self.own_step:
+            module.optimizer_step(ctx.progress.epoch, batch_idx, optimizer, opt_idx)
+        else:
+            optimizer.step()
+        if self.before_zero_grad is not None:
+            self.before_zero_grad(optimizer)
+        if self.own_zero_grad:
+            module.optimizer_zero_grad(ctx.progress.epoch, batch_idx, optimizer, opt_idx)
+        else:
+            optimizer.zero_grad()
 
     def _toggle(self, optimizer: torch.optim.Optimizer) -> None:
         """Only the trainable parameters of ``optimizer`` require grad while it trains."""

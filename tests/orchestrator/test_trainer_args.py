@@ -299,3 +299,27 @@ def test_module_attributes_during_a_run(tmp_path: Any) -> None:
 def test_trainer_rejects_a_plain_module(tmp_path: Any) -> None:
     with pytest.raises(MisconfigurationError, match="expects an orchestrator.LightningModule"):
         _trainer(tmp_path).fit(torch.nn.Linear(2, 2))  # type: ignore[arg-type]
+
+
+def test_a_stop_mid_epoch_still_ends_the_epoch_with_its_hooks_and_validation(
+    tmp_path: Any,
+) -> None:
+    calls: list[str] = []
+
+    class Tracks(CountingModel):
+        def training_epoch_end(self, outputs: list[Any]) -> None:
+            calls.append(f"training_epoch_end:{len(outputs)}")
+
+        def on_epoch_end(self) -> None:
+            calls.append("on_epoch_end")
+
+    model = Tracks()
+    trainer = _trainer(tmp_path, max_epochs=5, max_steps=6, num_sanity_val_steps=0,
+                       checkpoint_callback=True)
+    trainer.fit(model)
+    assert trainer.global_step == 6
+    assert calls == ["training_epoch_end:4", "on_epoch_end", "training_epoch_end:2",
+                     "on_epoch_end"]
+    assert model.val_runs == 2  # the partial epoch is validated and checkpointed too
+    state = trainer.checkpoint_callback.on_save_checkpoint(trainer, model)
+    assert state["last_saved_epoch"] == 1
