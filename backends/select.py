@@ -24,6 +24,11 @@ def select_backend(config: TrainerConfig) -> Backend:
             "installed; on a TPU host run `pip install torch_xla` matching your torch version, "
             "or drop num_tpu_cores to train on the CPU"
         )
+    if config.num_tpu_cores is not None:
+        raise ConfigError(
+            f"Trainer(num_tpu_cores={config.num_tpu_cores}): torch_xla is installed, but this "
+            "version has no TPU backend yet; drop num_tpu_cores to train on the CPU"
+        )
     if config.precision == 16:
         raise HardwareUnavailableError(
             "Trainer(precision=16) needs a GPU (float16 autocast with a gradient scaler); "

@@ -48,7 +48,7 @@ def capture(trainer: Any, weights_only: bool = False) -> dict[str, Any]:
 
 
 def _run_state(trainer: Any) -> dict[str, Any]:
-    run: RunContext | None = trainer._run
+    run: RunContext | None = trainer._fit_run
     val_start_rng = run.val_start_rng if run is not None else None
     return {
         "lifecycle": trainer.lifecycle.record().to_dict(),

@@ -52,20 +52,22 @@ class Trainer:
 
     def __init__(self, **kwargs: Any) -> None:
         self.config = build_config(**kwargs)
+        self.callbacks, self.checkpoint_callback, self.early_stop_callback = build_callbacks(
+            self.config)
+        for callback in self.callbacks:
+            callback.on_init_start(self)
         self.backend = select_backend(self.config)
         self.default_root_dir = default_root(self.config)
         self.logger = build_logger(self.config, self.default_root_dir)
-        self.callbacks, self.checkpoint_callback, self.early_stop_callback = build_callbacks(
-            self.config)
         self.lifecycle = Lifecycle()
         self.progress = RunProgress()
         self.metrics = MetricStore()
         self.validator = OutputValidator(self.config.strict_outputs)
         self.model: LightningModule | None = None
         self._run: RunContext | None = None
+        self._fit_run: RunContext | None = None
         self._lifecycle_writer: LifecycleWriter | None = None
         for callback in self.callbacks:
-            callback.on_init_start(self)
             callback.on_init_end(self)
 
     # running
@@ -153,6 +155,8 @@ class Trainer:
             validator=self.validator,
             loader_overrides={k: v for k, v in overrides.items() if v is not None},
         )
+        if mode == "fit":
+            self._fit_run = self._run
         return self._run
 
     # checkpoints
@@ -218,11 +222,11 @@ class Trainer:
 
     @property
     def optimizers(self) -> list[Any]:
-        return self._run.optimizers if self._run else []
+        return self._fit_run.optimizers if self._fit_run else []
 
     @property
     def scheduler_configs(self) -> list[Any]:
-        return self._run.schedulers if self._run else []
+        return self._fit_run.schedulers if self._fit_run else []
 
     @property
     def lr_schedulers(self) -> list[dict[str, Any]]:
@@ -231,7 +235,8 @@ class Trainer:
 
     @property
     def num_training_batches(self) -> float:
-        return self._run.train.num_batches if self._run and self._run.train else 0
+        run = self._fit_run
+        return run.train.num_batches if run and run.train else 0
 
     @property
     def num_val_batches(self) -> list[float]:

@@ -69,8 +69,8 @@ def _pick(name: str, value: Any, kind: type, default: Any) -> Any:
     if isinstance(value, kind):
         return value
     raise ConfigError(
-        f"Trainer({name}=...) got {describe_value(value)}; pass True, False or a "
-        f"{kind.__name__} instance"
+        f"Trainer({name}=...) got {describe_value(value)}; pass True, False or an instance "
+        f"of {kind.__name__}"
     )
 
 

@@ -32,7 +32,7 @@ AMP_LEVELS = ("O0", "O1", "O2", "O3")
 def _no_lookalike(value: Any) -> Any:
     """Reject values equal to a choice but of another type (True for 1, 16.0 for 16)."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError(f"got the {type(value).__name__} {value!r}; use an int or a string")
+        raise ValueError(f"got the {type(value).__name__} {value!r}, which is not accepted")
     return value
 
 
@@ -161,6 +161,8 @@ def build_config(**kwargs: Any) -> TrainerConfig:
         name = unknown[0]
         close = difflib.get_close_matches(name, TrainerConfig.model_fields, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
+        if name in _NEWER_NAMES:
+            hint = f" (a newer Lightning name; this API spells it {_NEWER_NAMES[name]})"
         raise ConfigError(
             f"Trainer got an unknown argument {name!r}{hint}; "
             "see `orchestrator.Trainer` for the arguments it accepts"
@@ -172,18 +174,38 @@ def build_config(**kwargs: Any) -> TrainerConfig:
 
 
 def _describe(exc: ValidationError, kwargs: dict[str, Any]) -> str:
-    lines = []
+    by_field: dict[str, list[str]] = {}
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else ""
-        if field in kwargs:
-            head = f"Trainer({field}={kwargs[field]!r})"
-        else:
-            head = "Trainer arguments"
-        message = error["msg"].removeprefix("Value error, ")
+        by_field.setdefault(field, []).append(error["msg"].removeprefix("Value error, "))
+    lines = []
+    for field, messages in by_field.items():
+        head = f"Trainer({field}={kwargs[field]!r})" if field in kwargs else "Trainer arguments"
         choices = _CHOICES.get(field)
+        if len(messages) > 1:  # one message per member of a union type: say it once
+            value = kwargs.get(field)
+            message = f"got {type(value).__name__} {value!r}, which is none of the accepted forms"
+        else:
+            message = messages[0]
         tail = f"; valid choices: {choices}" if choices and "choices" not in message else ""
         lines.append(f"{head}: {message}{tail}")
-    return "\n".join(dict.fromkeys(lines))
+    return "\n".join(lines)
+
+
+# Arguments of later Lightning versions, and the seed-era argument that does the same.
+_NEWER_NAMES: dict[str, str] = {
+    "limit_train_batches": "train_percent_check",
+    "limit_val_batches": "val_percent_check",
+    "limit_test_batches": "test_percent_check",
+    "log_every_n_steps": "row_log_interval",
+    "flush_logs_every_n_steps": "log_save_interval",
+    "enable_checkpointing": "checkpoint_callback",
+    "enable_progress_bar": "progress_bar_refresh_rate (0 disables it)",
+    "enable_model_summary": "weights_summary (None disables it)",
+    "devices": "gpus or num_processes",
+    "accelerator": "gpus / num_tpu_cores",
+    "strategy": "distributed_backend",
+}
 
 
 _CHOICES: dict[str, str] = {
