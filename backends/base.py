@@ -47,6 +47,20 @@ class Backend(ABC):
         """Step an optimizer, through the precision's scaler when there is one."""
         return self.precision.step(optimizer, closure)
 
+    @property
+    def needs_launch(self) -> bool:
+        """Whether ``fit`` must start processes through ``launch`` first."""
+        return False
+
+    def sync_gradients(self, parameters: list[torch.nn.Parameter]) -> None:  # noqa: B027
+        """Average gradients across processes before a step (nothing to do on one)."""
+
+    def init_group(self, rank: int | None = None) -> None:  # noqa: B027
+        """Join the process group of a multi-process run (nothing to join on one process)."""
+
+    def teardown(self) -> None:  # noqa: B027 - single-process backends hold nothing
+        """Leave the process group, if any."""
+
     def reduce(self, tensor: torch.Tensor, op: str = "mean") -> torch.Tensor:
         """Reduce a tensor across processes (identity on one process)."""
         return tensor

@@ -8,6 +8,7 @@ import torch
 
 from backends.base import Backend
 from backends.cpu import CPUBackend
+from backends.ddp import DDPBackend, launched_externally
 from schemas.config import TrainerConfig
 from schemas.errors import ConfigError, HardwareUnavailableError
 
@@ -16,32 +17,62 @@ __all__ = ["select_backend"]
 
 def select_backend(config: TrainerConfig) -> Backend:
     """The backend for ``config``; raises when the requested hardware is not present."""
+    backend = config.distributed_backend
+    if config.num_tpu_cores is not None:
+        _refuse_tpu(config)
     if config.gpu_ids:
         _require_cuda(config)
-    if config.num_tpu_cores is not None and importlib.util.find_spec("torch_xla") is None:
+    if config.precision == 16 and not config.gpu_ids:
+        raise HardwareUnavailableError(
+            "Trainer(precision=16) needs a GPU (float16 autocast with a gradient scaler); "
+            "on the CPU use precision='bf16' or 32"
+        )
+    if backend in ("dp", "ddp2"):
+        raise ConfigError(
+            f"Trainer(distributed_backend={backend!r}) is not supported by this version yet; "
+            "use 'ddp' (GPUs) or 'ddp_cpu' (CPU processes)"
+        )
+    if backend == "ddp_cpu" or (backend is None and config.num_processes > 1):
+        return DDPBackend(config.num_processes, config.num_nodes, config.precision, "cpu")
+    if backend in ("ddp", "ddp_spawn"):
+        if not config.gpu_ids:
+            if launched_externally():
+                return DDPBackend(1, config.num_nodes, config.precision, "cpu")
+            raise ConfigError(
+                f"Trainer(distributed_backend={backend!r}) runs one process per GPU, and no "
+                "gpus were given; for CPU processes use distributed_backend='ddp_cpu' with "
+                "num_processes=N"
+            )
+        per_node = len(config.gpu_ids)
+        return DDPBackend(per_node, config.num_nodes, config.precision, "cuda")
+    if config.num_nodes > 1:
+        raise ConfigError(
+            f"Trainer(num_nodes={config.num_nodes}) needs distributed_backend='ddp' or "
+            "'ddp_cpu', started on every node by a launcher such as torchrun"
+        )
+    if config.gpu_ids:
+        from backends.gpu import GPUBackend
+
+        if len(config.gpu_ids) > 1:
+            raise ConfigError(
+                f"Trainer(gpus={config.gpus!r}) asks for several GPUs: choose "
+                "distributed_backend='ddp'"
+            )
+        return GPUBackend(config.gpu_ids[0], config.precision)
+    return CPUBackend(config.precision)
+
+
+def _refuse_tpu(config: TrainerConfig) -> None:
+    if importlib.util.find_spec("torch_xla") is None:
         raise HardwareUnavailableError(
             f"Trainer(num_tpu_cores={config.num_tpu_cores}) needs torch_xla, which is not "
             "installed; on a TPU host run `pip install torch_xla` matching your torch version, "
             "or drop num_tpu_cores to train on the CPU"
         )
-    if config.num_tpu_cores is not None:
-        raise ConfigError(
-            f"Trainer(num_tpu_cores={config.num_tpu_cores}): torch_xla is installed, but this "
-            "version has no TPU backend yet; drop num_tpu_cores to train on the CPU"
-        )
-    if config.precision == 16:
-        raise HardwareUnavailableError(
-            "Trainer(precision=16) needs a GPU (float16 autocast with a gradient scaler); "
-            "on the CPU use precision='bf16' or 32"
-        )
-    if config.distributed_backend is not None or config.num_processes > 1 or config.num_nodes > 1:
-        raise ConfigError(
-            f"Trainer(distributed_backend={config.distributed_backend!r}, "
-            f"num_processes={config.num_processes}, num_nodes={config.num_nodes}) asks for "
-            "several processes, which this version does not run yet; leave these at their "
-            "defaults to train in one process"
-        )
-    return CPUBackend(config.precision)
+    raise ConfigError(
+        f"Trainer(num_tpu_cores={config.num_tpu_cores}): torch_xla is installed, but this "
+        "version has no TPU backend yet; drop num_tpu_cores to train on the CPU"
+    )
 
 
 def _require_cuda(config: TrainerConfig) -> None:
@@ -54,12 +85,8 @@ def _require_cuda(config: TrainerConfig) -> None:
             "the CPU, or install a CUDA build of torch on a machine with a GPU"
         )
     missing = [i for i in wanted if i >= available]
-    if missing:
+    if missing and wanted != [-1]:
         raise HardwareUnavailableError(
             f"Trainer(gpus={config.gpus!r}) asks for GPU {missing}, but only {available} "
             f"GPU(s) are visible (indices 0..{available - 1})"
         )
-    raise ConfigError(
-        f"Trainer(gpus={config.gpus!r}): GPU training is not supported by this version yet; "
-        "use gpus=None"
-    )

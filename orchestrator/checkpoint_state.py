@@ -14,10 +14,12 @@ from orchestrator.checkpoint_io import check_module_keys, load_checkpoint
 from schemas.checkpoint import CHECKPOINT_FORMAT_VERSION, CHECKPOINT_KIND
 from schemas.errors import CheckpointError
 from states.context import RunContext
+from states.lifecycle import LifecycleRecord
 from states.progress import RunProgress
 from states.rng import rng_state, set_rng_state
 
-__all__ = ["capture", "plain_hparams", "restore_into", "restore_weights"]
+__all__ = ["adopt_result", "capture", "plain_hparams", "restore_into", "restore_weights",
+           "result_of"]
 
 RESUMABLE_STATES = ("train_epoch", "val_check")
 
@@ -196,3 +198,32 @@ def restore_weights(path: str) -> Any:
         ctx.module.on_load_checkpoint(checkpoint)
 
     return restore
+
+
+def result_of(trainer: Any) -> dict[str, Any]:
+    """What a DDP worker of rank zero hands back to the process that called ``fit``."""
+    result = capture(trainer)
+    result["lifecycle"] = trainer.lifecycle.record().to_dict()
+    return result
+
+
+def adopt_result(trainer: Any, result: dict[str, Any] | None) -> None:
+    """Make the calling process hold what the DDP workers trained: weights and trainer state."""
+    if result is None:
+        raise RuntimeError("the DDP workers ended without a result from rank zero")
+    module = trainer.model
+    module.load_state_dict(result["state_dict"])
+    vars(trainer.progress).update(vars(RunProgress.from_dict(result["progress"])))
+    for callback in trainer.callbacks:
+        state = result["callbacks"].get(callback.state_key)
+        if state is not None:
+            callback.on_load_checkpoint(state)
+    store = result["metric_store"]
+    trainer.metrics.callback_metrics = dict(store["callback_metrics"])
+    trainer.metrics.progress_bar_metrics = dict(store["progress_bar_metrics"])
+    trainer.metrics.logged_metrics = dict(store["logged_metrics"])
+    record = LifecycleRecord.from_dict(result["lifecycle"])
+    trainer.lifecycle.adopt(record)
+    saved_logger = result.get("logger")
+    if saved_logger and trainer.logger is not None and hasattr(trainer.logger, "_version"):
+        trainer.logger._version = saved_logger["version"]

@@ -10,7 +10,13 @@ from loguru import logger
 
 from backends.select import select_backend
 from orchestrator.checkpoint_io import load_checkpoint, write_atomically
-from orchestrator.checkpoint_state import capture, restore_into, restore_weights
+from orchestrator.checkpoint_state import (
+    adopt_result,
+    capture,
+    restore_into,
+    restore_weights,
+    result_of,
+)
 from orchestrator.interrupts import GracefulInterrupt
 from orchestrator.loggers.base import LoggerCollection
 from orchestrator.loggers.tensorboard import TensorBoardLogger
@@ -81,6 +87,22 @@ class Trainer:
         overrides = {"train_dataloader": train_dataloader, "val_dataloader": val_dataloaders}
         path = ckpt_path or self.config.resume_from_checkpoint
         self._attach(model)
+        if self.backend.needs_launch:
+            result = self.backend.launch(self._fit_in_process, model, overrides, path)
+            adopt_result(self, result)
+            return 1
+        if self.backend.world_size > 1:
+            self.backend.init_group()
+            if not self.is_global_zero:
+                self.logger = None
+        self._fit_in_process(model, overrides, path)
+        return 1
+
+    def _fit_in_process(self, model: LightningModule, overrides: dict[str, Any],
+                        path: str | os.PathLike[str] | None) -> Any:
+        """The fit itself, in this process (one of several under DDP)."""
+        if self.backend.world_size > 1 and not self.is_global_zero:
+            self.logger = None
         checkpoint = load_checkpoint(path) if path is not None else None
         if checkpoint is not None:
             self._resume_logger(checkpoint)
@@ -93,10 +115,13 @@ class Trainer:
         ctx = self._context("fit", overrides)
         if checkpoint is not None:
             ctx.restore = restore_into(self, str(path), checkpoint)
-        ctx.interrupt = GracefulInterrupt(self._save_interrupted)
-        with ctx.interrupt.installed():
-            drive(self.lifecycle, ctx)
-        return 1
+        if self.backend.world_size == 1:
+            ctx.interrupt = GracefulInterrupt(self._save_interrupted)
+            with ctx.interrupt.installed():
+                drive(self.lifecycle, ctx)
+            return 1
+        drive(self.lifecycle, ctx)
+        return result_of(self) if self.is_global_zero else None
 
     def _resume_logger(self, checkpoint: dict[str, Any]) -> None:
         """Append to the checkpoint's TensorBoard run, hiding steps logged after it."""

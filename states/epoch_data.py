@@ -14,7 +14,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from loguru import logger
-from torch.utils.data import DataLoader, Dataset, IterableDataset, Sampler
+from torch.utils.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    DistributedSampler,
+    IterableDataset,
+    RandomSampler,
+    Sampler,
+)
 
 from states.rng import forked_rng, mix_seed, seed_all
 
@@ -82,16 +90,34 @@ class _PositionedBatches(Sampler[Any]):
         return len(self.items)
 
 
-def open_epoch(loader: Any, seed: int, skip: int) -> Iterator[Any]:
-    """An iterator over one epoch of ``loader`` from batch ``skip`` on, reproducible by ``seed``."""
+def open_epoch(loader: Any, seed: int, skip: int, rank: int = 0, world: int = 1) -> Iterator[Any]:
+    """An iterator over one epoch of ``loader`` from batch ``skip`` on, reproducible by ``seed``.
+
+    With ``world > 1`` each process gets its shard of the epoch: a ``DistributedSampler``
+    takes the place of the loader's sampler unless the user set one.
+    """
     if not isinstance(loader, DataLoader) or isinstance(loader.dataset, IterableDataset):
         return _fast_forward(loader, skip)
     batched = loader.batch_sampler is not None
     with forked_rng(seed):
         source: Any = loader.batch_sampler if batched else loader.sampler
+        if world > 1:
+            source = shard(loader, seed, rank, world)
         order = list(source)
         rebuilt = _rebuild(loader, order, seed, skip, batched)
         return iter(rebuilt)
+
+
+def shard(loader: DataLoader[Any], seed: int, rank: int, world: int) -> Any:
+    """This process's sampler (or batch sampler) over ``loader``'s dataset."""
+    sampler = loader.sampler
+    if not isinstance(sampler, DistributedSampler):
+        sampler = DistributedSampler(loader.dataset, num_replicas=world, rank=rank,
+                                     shuffle=isinstance(loader.sampler, RandomSampler),
+                                     seed=seed % 2**31)
+    if loader.batch_sampler is None:
+        return sampler
+    return BatchSampler(sampler, loader.batch_size or 1, loader.drop_last)
 
 
 def _rebuild(loader: DataLoader[Any], order: list[Any], seed: int, skip: int,

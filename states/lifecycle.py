@@ -193,6 +193,14 @@ class Lifecycle:
         return [{"trigger": t["trigger"], "source": t["source"], "dest": t["dest"],
                  "condition": t.get("conditions")} for t in expanded_transitions()]
 
+    def adopt(self, record: LifecycleRecord) -> None:
+        """Take over a run recorded elsewhere (by the rank-zero process of a DDP run)."""
+        self._machine.set_state(record.state, model=self)
+        self.entries = list(record.entries)
+        self.outcome = record.outcome
+        self.error = record.error
+        self.mode = record.mode
+
     def record(self) -> LifecycleRecord:
         """A plain-data snapshot of the latest run (or of the idle machine)."""
         return LifecycleRecord(self.state, list(self.entries), self.outcome, self.mode, self.error)

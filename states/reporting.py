@@ -11,7 +11,7 @@ import torch
 from states.context import RunContext
 from states.metrics import to_floats
 
-__all__ = ["log_epoch_end", "log_step_row", "test_results"]
+__all__ = ["log_epoch_end", "log_step_row", "reduced", "test_results"]
 
 _LOADER_SUFFIX = re.compile(r"^(.*)/dataloader_idx_(\d+)$")
 
@@ -24,7 +24,7 @@ def log_step_row(ctx: RunContext) -> None:
     if step % ctx.config.row_log_interval == 0:
         row = ctx.metrics.take_step_log()
         if row:
-            row = to_floats(row)
+            row = to_floats(reduced(ctx, row))
             row["epoch"] = float(ctx.progress.epoch)
             ctx.metrics.logged_metrics.update(row)
             ctx.loggers.log_metrics(row, step - 1)
@@ -38,12 +38,31 @@ def log_epoch_end(ctx: RunContext, output: Mapping[str, Any] | None) -> None:
     Every row is written at the index of the optimizer step it follows (``global_step - 1``),
     so a resumed run can purge what a killed run wrote after its checkpoint.
     """
-    log = ctx.metrics.add_epoch_end(output)
+    log = ctx.metrics.add_epoch_end(reduced(ctx, output) if output else output)
     if log:
         row = to_floats(log)
         row["epoch"] = float(ctx.progress.epoch)
         ctx.metrics.logged_metrics.update(row)
         ctx.loggers.log_metrics(row, max(ctx.progress.global_step - 1, 0))
+
+
+def reduced(ctx: RunContext, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with every scalar averaged over the processes (nested dicts too).
+
+    Every process calls this at the same points with the same keys, in sorted order.
+    """
+    if ctx.backend.world_size == 1:
+        return dict(values)
+    out: dict[str, Any] = {}
+    for key in sorted(values):
+        value = values[key]
+        if isinstance(value, Mapping):
+            out[key] = reduced(ctx, value)
+        elif _is_scalar(value):
+            out[key] = ctx.backend.reduce(torch.as_tensor(value, dtype=torch.float32))
+        else:
+            out[key] = value
+    return out
 
 
 def test_results(output: Mapping[str, Any] | None,

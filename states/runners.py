@@ -6,10 +6,13 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import torch
+from torch.utils.data import DataLoader, IterableDataset
+
 from schemas.errors import MisconfigurationError
 from states.context import RunContext
 from states.data import EvalData, TrainData, batch_count, validate_loaders
-from states.epoch_data import open_epoch
+from states.epoch_data import open_epoch, shard
 from states.evaluation import run_evaluation
 from states.hooks import overrides
 from states.optim import parse_optimizers, step_schedulers
@@ -79,6 +82,10 @@ def _train_data(ctx: RunContext) -> TrainData:
     loader = ctx.loader_overrides.get("train_dataloader") or ctx.module.train_dataloader()
     loader = validate_loaders("train_dataloader", loader, allow_list=False)[0]
     count = 1 if config.fast_dev_run else batch_count(loader, config.train_percent_check)
+    backend = ctx.backend
+    if backend.world_size > 1 and count != math.inf and isinstance(loader, DataLoader):
+        mine = len(shard(loader, 0, backend.global_rank, backend.world_size))
+        count = 1 if config.fast_dev_run else max(1, int(mine * config.train_percent_check))
     if count == 0:
         raise MisconfigurationError("train_dataloader yields no batches: the dataset is empty")
     interval = config.val_check_interval
@@ -107,13 +114,29 @@ def _eval_data(ctx: RunContext, kind: str, fraction: float) -> EvalData:
         return EvalData()
     if loaders is None:
         return EvalData()
-    loaders = validate_loaders(hook, loaders, allow_list=True)
+    loaders = [_sharded_eval(ctx, loader)
+               for loader in validate_loaders(hook, loaders, allow_list=True)]
     if not overrides(ctx.module, step):
         raise MisconfigurationError(
             f"{type(ctx.module).__name__} has {hook} but no {step}; define {step}"
         )
     cap = 1 if ctx.config.fast_dev_run else None
     return EvalData(loaders, [batch_count(loader, fraction, cap) for loader in loaders])
+
+
+def _sharded_eval(ctx: RunContext, loader: Any) -> Any:
+    """With several processes, each evaluates its shard of a map-style loader."""
+    backend = ctx.backend
+    if backend.world_size == 1 or not isinstance(loader, DataLoader) \
+            or isinstance(loader.dataset, IterableDataset):
+        return loader
+    sampler = shard(loader, 0, backend.global_rank, backend.world_size)
+    batched = loader.batch_sampler is not None
+    options: dict[str, Any] = dict(num_workers=loader.num_workers,
+                                   collate_fn=loader.collate_fn, pin_memory=loader.pin_memory)
+    if batched:
+        return DataLoader(loader.dataset, batch_sampler=sampler, **options)
+    return DataLoader(loader.dataset, batch_size=None, sampler=sampler, **options)
 
 
 def run_sanity_val(ctx: RunContext) -> str:
@@ -152,8 +175,10 @@ def run_train_epoch(ctx: RunContext) -> str:
             hooks.call("on_epoch_start")
         ctx.module.train()
         seed = mix_seed(progress.data_seed or 0, progress.epoch)
-        train.iterator = _numbered(open_epoch(train.loader, seed, progress.batch_idx),
-                                   train, progress.batch_idx)
+        backend = ctx.backend
+        epoch = open_epoch(train.loader, seed, progress.batch_idx, backend.global_rank,
+                           backend.world_size)
+        train.iterator = _numbered(epoch, train, progress.batch_idx)
     return _train_batches(ctx, train)
 
 
@@ -198,7 +223,16 @@ def _finish_epoch(ctx: RunContext, train: TrainData) -> str:
                                ctx.progress.epoch, None)
         log_epoch_end(ctx, output)
     ctx.hooks.call("on_epoch_end")
+    _agree_on_stop(ctx)
     return "validate" if val_pending(ctx) else "epoch_done"
+
+
+def _agree_on_stop(ctx: RunContext) -> None:
+    """With several processes, a stop requested on any of them is a stop for all."""
+    backend = ctx.backend
+    if backend.world_size > 1:
+        flag = torch.tensor(float(ctx.progress.stop_requested))
+        ctx.progress.stop_requested = bool(backend.reduce(flag, "max").item())
 
 
 def _numbered(iterator: Iterator[Any], train: TrainData,
@@ -242,6 +276,7 @@ def run_val_check(ctx: RunContext) -> str:
     ctx.progress.val_checks_in_epoch += 1
     ctx.val_start_rng = None
     ctx.hooks.callbacks_only("on_validation_end")
+    _agree_on_stop(ctx)
     return "validated"
 
 

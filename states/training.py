@@ -42,6 +42,7 @@ class BatchRunner:
         self.own_zero_grad = ctx.hooks.module_overrides("optimizer_zero_grad")
         self.before_zero_grad = module.on_before_zero_grad if ctx.hooks.module_overrides(
             "on_before_zero_grad") else None
+        self.distributed = ctx.backend.world_size > 1
         self._factor_epoch = -1
         self._factor = 1
 
@@ -117,6 +118,9 @@ class BatchRunner:
     def _optimizer_step(self, batch_idx: int, optimizer: Any, opt_idx: int) -> None:
         ctx = self.ctx
         module = ctx.module
+        if self.distributed:
+            ctx.backend.sync_gradients(
+                [p for group in optimizer.param_groups for p in group["params"]])
         if self.clip > 0:
             ctx.backend.precision.unscale(optimizer)
             params = [p for group in optimizer.param_groups for p in group["params"]]

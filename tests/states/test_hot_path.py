@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 import torch
 from torch.nn import functional as F
-from torch.utils.data import DataLoader
 
 import orchestrator as pl
-from tests.helpers import TrainOnlyModel, quiet_trainer, regression_data
+from tests.helpers import TrainOnlyModel, quiet_trainer
 
 CONVERSIONS = ("item", "tolist", "numpy", "cpu", "__float__", "__int__", "__bool__", "__index__")
 

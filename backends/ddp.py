@@ -1,0 +1,152 @@
+"""DDP: one process per device on ``torch.distributed`` (gloo on CPU, NCCL on GPU).
+
+The Trainer either launches the processes itself (forked, ``num_processes`` on CPU) or joins a
+process group an external launcher prepared (``torchrun`` or a cluster scheduler setting
+``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR`` and ``MASTER_PORT``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import socket
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
+
+from backends.base import Backend
+from backends.precision import Precision
+
+__all__ = ["DDPBackend", "launched_externally"]
+
+_TIMEOUT = datetime.timedelta(seconds=int(os.environ.get("ORCHESTRATOR_DDP_TIMEOUT", "120")))
+
+
+def launched_externally() -> bool:
+    """Whether a launcher (torchrun, a scheduler) started this process as one of a group."""
+    return all(name in os.environ for name in ("RANK", "WORLD_SIZE", "MASTER_ADDR",
+                                               "MASTER_PORT"))
+
+
+class DDPBackend(Backend):
+    """Data-parallel training over processes; gradients are averaged before each step.
+
+    Gradients are all-reduced once per optimizer step, over one flattened buffer, after the
+    accumulation micro-batches: micro-batches that do not step communicate nothing (the
+    effect of DDP's ``no_sync``).
+    """
+
+    def __init__(self, num_processes: int, num_nodes: int = 1, precision: int | str = 32,
+                 device_type: str = "cpu") -> None:
+        self.device_type = device_type
+        self.root_device = torch.device(device_type)
+        self.precision = Precision(precision, device_type)
+        self.external = launched_externally()
+        if self.external:
+            self.world_size = int(os.environ["WORLD_SIZE"])
+            self.global_rank = int(os.environ["RANK"])
+            self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+            self.node_rank = int(os.environ.get("GROUP_RANK", os.environ.get("NODE_RANK", "0")))
+        else:
+            self.world_size = num_processes * num_nodes
+        self.processes_here = num_processes
+
+    @property
+    def needs_launch(self) -> bool:
+        """Whether ``fit`` must start the processes (not started by a launcher, not started)."""
+        return not self.external and not dist.is_initialized()
+
+    def launch(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Fork ``processes_here`` processes running ``fn(*args)``; rank zero's result.
+
+        The result (plain data: tensors, numbers, strings, lists, dicts) comes back through
+        a file. If any process fails, the others are stopped within seconds and the first
+        error is raised here with its traceback.
+        """
+        os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+        os.environ["MASTER_PORT"] = str(_free_port())
+        with tempfile.TemporaryDirectory(prefix="orchestrator-ddp-") as folder:
+            result_path = os.path.join(folder, "result.pt")
+            context = mp.start_processes(_run_rank, args=(self, fn, args, result_path),
+                                         nprocs=self.processes_here, join=False,
+                                         start_method="fork")
+            while not context.join(grace_period=5):
+                pass
+            if not os.path.exists(result_path):
+                return None
+            return torch.load(result_path, weights_only=True)
+
+    def init_group(self, rank: int | None = None) -> None:
+        """Join the process group (this process's rank comes from the launcher or ``rank``)."""
+        if rank is not None:
+            self.global_rank = self.local_rank = rank
+        if dist.is_initialized():
+            return
+        backend = "nccl" if self.device_type == "cuda" else "gloo"
+        if self.device_type == "cuda":
+            torch.cuda.set_device(self.local_rank)
+            self.root_device = torch.device("cuda", self.local_rank)
+        dist.init_process_group(backend, rank=self.global_rank, world_size=self.world_size,
+                                timeout=_TIMEOUT)
+
+    def setup(self, module: torch.nn.Module) -> torch.nn.Module:
+        module.to(self.root_device)
+        for tensor in [*module.parameters(), *module.buffers()]:
+            dist.broadcast(tensor.data, src=0)  # every rank starts from rank zero's weights
+        return module
+
+    def to_device(self, batch: Any) -> Any:
+        if self.device_type == "cpu":
+            return batch
+        from backends.gpu import move_to
+
+        return move_to(batch, self.root_device)
+
+    def sync_gradients(self, parameters: list[torch.nn.Parameter]) -> None:
+        grads = [p.grad for p in parameters if p.grad is not None]
+        if not grads:
+            return
+        flat = _flatten_dense_tensors(grads)
+        dist.all_reduce(flat)
+        flat /= self.world_size
+        for grad, synced in zip(grads, _unflatten_dense_tensors(flat, grads)):
+            grad.copy_(synced)
+
+    def reduce(self, tensor: torch.Tensor, op: str = "mean") -> torch.Tensor:
+        value = tensor.detach().to(self.root_device, dtype=torch.float32).clone()
+        dist.all_reduce(value, op=dist.ReduceOp.MAX if op == "max" else dist.ReduceOp.SUM)
+        return value / self.world_size if op == "mean" else value
+
+    def barrier(self, name: str | None = None) -> None:
+        dist.barrier()
+
+    def broadcast(self, obj: Any, src: int = 0) -> Any:
+        holder = [obj]
+        dist.broadcast_object_list(holder, src=src)
+        return holder[0]
+
+    def teardown(self) -> None:
+        if dist.is_initialized() and not self.external:
+            dist.destroy_process_group()
+
+
+def _run_rank(rank: int, backend: DDPBackend, fn: Callable[..., Any], args: tuple[Any, ...],
+              result_path: str) -> None:
+    backend.init_group(rank)
+    try:
+        result = fn(*args)
+        if rank == 0 and result is not None:
+            torch.save(result, result_path)
+    finally:
+        backend.teardown()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -1,0 +1,45 @@
+"""The single-GPU backend, and moving a batch's tensors to a device."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from backends.base import Backend
+from backends.precision import Precision
+
+__all__ = ["GPUBackend", "move_to"]
+
+
+def move_to(batch: Any, device: torch.device) -> Any:
+    """The batch with every tensor on ``device``: inside dicts, lists, tuples, namedtuples,
+    and any object with a ``.to(device)`` method."""
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, Mapping):
+        return type(batch)(**{k: move_to(v, device) for k, v in batch.items()}) \
+            if type(batch) is not dict else {k: move_to(v, device) for k, v in batch.items()}
+    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
+        return type(batch)(*(move_to(v, device) for v in batch))
+    if isinstance(batch, list | tuple):
+        return type(batch)(move_to(v, device) for v in batch)
+    if hasattr(batch, "to") and callable(batch.to):
+        return batch.to(device)
+    return batch
+
+
+class GPUBackend(Backend):
+    """One CUDA device in this process; 32-bit, 16-bit with a gradient scaler, or bf16."""
+
+    def __init__(self, index: int, precision: int | str = 32) -> None:
+        self.root_device = torch.device("cuda", index)
+        self.precision = Precision(precision, "cuda")
+        torch.cuda.set_device(self.root_device)
+
+    def setup(self, module: torch.nn.Module) -> torch.nn.Module:
+        return module.to(self.root_device)
+
+    def to_device(self, batch: Any) -> Any:
+        return move_to(batch, self.root_device)

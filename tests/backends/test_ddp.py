@@ -1,0 +1,113 @@
+"""DDP on the CPU with real processes (gloo): spawned by the Trainer, and under torchrun."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+import orchestrator as pl
+from backends.ddp import DDPBackend
+from tests.helpers import BoringModel
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _single_process(batch_size: int, epochs: int = 2) -> tuple[BoringModel, pl.Trainer]:
+    pl.seed_everything(0)
+    model = BoringModel(batch_size=batch_size, n=64)
+    trainer = pl.Trainer(max_epochs=epochs, logger=False, checkpoint_callback=False,
+                         progress_bar_refresh_rate=0, weights_summary=None,
+                         num_sanity_val_steps=0)
+    trainer.fit(model)
+    return model, trainer
+
+
+def _torchrun(root: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+               "--nproc_per_node", "2", "-m", "tests.jobs.ddp_job", str(root), *args]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+def _reports(root: Path) -> list[dict[str, Any]]:
+    return [json.loads((root / f"rank{r}.json").read_text()) for r in (0, 1)]
+
+
+def test_trainer_spawned_ddp_equals_one_process_on_the_full_batch(tmp_path: Path) -> None:
+    reference, single = _single_process(batch_size=16)
+    pl.seed_everything(0)
+    model = BoringModel(batch_size=8, n=64)  # 8 per process x 2 processes = 16
+    trainer = pl.Trainer(max_epochs=2, distributed_backend="ddp_cpu", num_processes=2,
+                         default_root_dir=str(tmp_path), progress_bar_refresh_rate=0,
+                         weights_summary=None, num_sanity_val_steps=0)
+    trainer.fit(model)
+    assert isinstance(trainer.backend, DDPBackend) and trainer.world_size == 2
+    for ours, theirs in zip(model.parameters(), reference.parameters()):
+        assert torch.allclose(ours, theirs, atol=1e-6)
+    # the calling process holds the trained state, and the metrics reduced over both ranks
+    assert trainer.global_step == single.global_step == 8
+    assert float(trainer.callback_metrics["val_loss"]) == pytest.approx(
+        float(single.callback_metrics["val_loss"]), rel=1e-5)
+    assert trainer.lifecycle.history[-1] == "teardown" and trainer.lifecycle.outcome == "completed"
+    assert Path(trainer.checkpoint_callback.best_model_path).is_file()  # written by rank zero
+    assert [p.name for p in (tmp_path / "lightning_logs").iterdir()] == ["version_0"]
+
+
+def test_torchrun_launched_processes_join_and_train_like_one(tmp_path: Path) -> None:
+    reference, single = _single_process(batch_size=16)
+    done = _torchrun(tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    reports = _reports(tmp_path)
+    assert all(r["world_size"] == 2 and r["step"] == 8 for r in reports)
+    assert reports[0]["val_loss"] == reports[1]["val_loss"] == pytest.approx(
+        float(single.callback_metrics["val_loss"]), rel=1e-5)
+    trained = torch.load(tmp_path / "final.pt", weights_only=True)
+    for name, value in reference.state_dict().items():
+        assert torch.allclose(trained[name], value, atol=1e-6), name
+    assert len(list((tmp_path / "lightning_logs").iterdir())) == 1  # rank zero logs alone
+
+
+def test_an_error_on_one_rank_ends_every_rank_quickly_with_its_message(tmp_path: Path) -> None:
+    class FailsOnRankOne(BoringModel):
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            if self.trainer.global_rank == 1 and batch_idx == 1:
+                raise RuntimeError("deliberate failure on rank 1")
+            return super().training_step(batch, batch_idx)
+
+    trainer = pl.Trainer(max_epochs=2, distributed_backend="ddp_cpu", num_processes=2,
+                         logger=False, checkpoint_callback=False, progress_bar_refresh_rate=0,
+                         weights_summary=None)
+    start = time.monotonic()
+    with pytest.raises(Exception, match="deliberate failure on rank 1"):
+        trainer.fit(FailsOnRankOne(batch_size=8))
+    assert time.monotonic() - start < 60
+
+    start = time.monotonic()
+    done = _torchrun(tmp_path, "--fail-rank", "1", timeout=180)
+    assert done.returncode != 0
+    assert "deliberate failure on rank 1" in done.stderr
+    assert time.monotonic() - start < 120
+
+
+def test_early_stopping_decides_the_same_on_every_rank(tmp_path: Path) -> None:
+    # rank 0's own score improves every epoch and would never stop; the mean over the two
+    # ranks gets worse, so both must stop together after patience=1
+    done = _torchrun(tmp_path, "--split-score", "--epochs", "6")
+    assert done.returncode == 0, done.stderr[-3000:]
+    reports = _reports(tmp_path)
+    assert reports[0]["epoch"] == reports[1]["epoch"] < 5
+    assert reports[0]["outcome"] == reports[1]["outcome"] == "stopped_early"
+
+
+def test_ddp_asked_without_processes_or_gpus_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="distributed_backend='ddp'.*'ddp_cpu'"):
+        pl.Trainer(distributed_backend="ddp")
+    with pytest.raises(ValueError, match="'dp'.*not supported"):
+        pl.Trainer(distributed_backend="dp")

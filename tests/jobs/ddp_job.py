@@ -1,0 +1,73 @@
+"""A DDP training job for the backend tests: run under torchrun, or spawned by the Trainer.
+
+    python -m torch.distributed.run --nproc_per_node 2 -m tests.jobs.ddp_job ROOT [options]
+    python -m tests.jobs.ddp_job ROOT --spawn [options]
+
+Each process writes ROOT/rank<R>.json (its epoch, step and metrics); the process that called
+fit writes ROOT/final.pt with the weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from typing import Any
+
+import torch
+
+import orchestrator as pl
+from tests.helpers import BoringModel
+
+
+class DDPModel(BoringModel):
+    """BoringModel with rank-aware failure and early-stopping scenarios."""
+
+    def __init__(self, batch_size: int, fail_rank: int | None, split_score: bool) -> None:
+        super().__init__(batch_size=batch_size, n=64)
+        self.fail_rank = fail_rank
+        self.split_score = split_score
+
+    def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        if self.fail_rank == self.trainer.global_rank and batch_idx == 2:
+            raise RuntimeError(f"deliberate failure on rank {self.fail_rank}")
+        return super().training_step(batch, batch_idx)
+
+    def validation_epoch_end(self, outputs: list[Any]) -> dict[str, Any]:
+        result = super().validation_epoch_end(outputs)
+        if self.split_score:
+            epoch = float(self.current_epoch)
+            # rank 0 alone improves every epoch; rank 1 gets worse faster: the mean gets worse
+            local = -epoch if self.trainer.global_rank == 0 else 3 * epoch
+            result["score"] = torch.tensor(local)
+        return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("root")
+    parser.add_argument("--spawn", action="store_true", help="let the Trainer start 2 processes")
+    parser.add_argument("--fail-rank", type=int)
+    parser.add_argument("--split-score", action="store_true")
+    parser.add_argument("--epochs", type=int, default=2)
+    args = parser.parse_args()
+    pl.seed_everything(0)
+    model = DDPModel(8, args.fail_rank, args.split_score)
+    early = pl.callbacks.EarlyStopping(monitor="score", patience=1, mode="min") \
+        if args.split_score else False
+    trainer = pl.Trainer(max_epochs=args.epochs, distributed_backend="ddp_cpu",
+                         num_processes=2 if args.spawn else 1, default_root_dir=args.root,
+                         progress_bar_refresh_rate=0, weights_summary=None,
+                         early_stop_callback=early, num_sanity_val_steps=0)
+    trainer.fit(model)
+    report = {"epoch": trainer.current_epoch, "step": trainer.global_step,
+              "val_loss": float(trainer.callback_metrics["val_loss"]),
+              "world_size": trainer.world_size, "outcome": trainer.lifecycle.outcome}
+    with open(os.path.join(args.root, f"rank{trainer.global_rank}.json"), "w") as handle:
+        json.dump(report, handle)
+    if trainer.is_global_zero:
+        torch.save(model.state_dict(), os.path.join(args.root, "final.pt"))
+
+
+if __name__ == "__main__":
+    main()
