@@ -92,7 +92,7 @@ def test_an_error_on_one_rank_ends_every_rank_quickly_with_its_message(tmp_path:
     start = time.monotonic()
     done = _torchrun(tmp_path, "--fail-rank", "1", timeout=180)
     assert done.returncode != 0
-    assert "deliberate failure on rank 1" in done.stderr
+    assert "deliberate failure on rank 1" in done.stdout + done.stderr, done.stderr[-3000:]
     assert time.monotonic() - start < 120
 
 
