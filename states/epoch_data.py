@@ -77,19 +77,6 @@ class _SeededDataset(Dataset[Any]):
         return list(fetch(keys)) if fetch is not None else [self.dataset[i] for i in keys]
 
 
-class _PositionedBatches(Sampler[Any]):
-    """A batch sampler yielding one _Positioned per batch (the fetcher passes it whole)."""
-
-    def __init__(self, items: list[_Positioned]) -> None:
-        self.items = items
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-
 def open_epoch(loader: Any, seed: int, skip: int, rank: int = 0, world: int = 1) -> Iterator[Any]:
     """An iterator over one epoch of ``loader`` from batch ``skip`` on, reproducible by ``seed``.
 
@@ -137,8 +124,8 @@ def _rebuild(loader: DataLoader[Any], order: list[Any], seed: int, skip: int,
     else:
         items, dataset = order[skip:], loader.dataset
     if batched:
-        sampler = _PositionedBatches(items) if workers else _FixedOrder(items)
-        return DataLoader(dataset, batch_sampler=sampler, **options)
+        # with workers each item is one _Positioned batch, which the fetcher passes whole
+        return DataLoader(dataset, batch_sampler=_FixedOrder(items), **options)
     return DataLoader(dataset, batch_size=None, sampler=_FixedOrder(items), **options)
 
 
