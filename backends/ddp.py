@@ -11,6 +11,7 @@ import datetime
 import os
 import socket
 import tempfile
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
 
 from backends.base import Backend
 from backends.precision import Precision
+from schemas.errors import WorkerFailedError
 
 __all__ = ["DDPBackend", "launched_externally"]
 
@@ -72,11 +74,14 @@ class DDPBackend(Backend):
         os.environ["MASTER_PORT"] = str(_free_port())
         with tempfile.TemporaryDirectory(prefix="orchestrator-ddp-") as folder:
             result_path = os.path.join(folder, "result.pt")
-            context = mp.start_processes(_run_rank, args=(self, fn, args, result_path),
+            context = mp.start_processes(_run_rank, args=(self, fn, args, folder),
                                          nprocs=self.processes_here, join=False,
                                          start_method="fork")
-            while not context.join(grace_period=5):
-                pass
+            try:
+                while not context.join(grace_period=5):
+                    pass
+            except (mp.ProcessRaisedException, mp.ProcessExitedException) as exc:
+                raise WorkerFailedError(_root_cause(folder) or str(exc)) from None
             if not os.path.exists(result_path):
                 return None
             return torch.load(result_path, weights_only=True)
@@ -136,14 +141,31 @@ class DDPBackend(Backend):
 
 
 def _run_rank(rank: int, backend: DDPBackend, fn: Callable[..., Any], args: tuple[Any, ...],
-              result_path: str) -> None:
+              folder: str) -> None:
     backend.init_group(rank)
     try:
         result = fn(*args)
         if rank == 0 and result is not None:
-            torch.save(result, result_path)
+            torch.save(result, os.path.join(folder, "result.pt"))
+    except BaseException as exc:
+        # a peer's failure shows up here as a broken collective: mark it as a consequence
+        consequence = isinstance(exc, dist.DistBackendError) or "closed by peer" in str(exc)
+        name = f"{'consequence' if consequence else 'error'}-{rank}.txt"
+        with open(os.path.join(folder, name), "w") as handle:
+            handle.write(f"rank {rank} failed:\n{traceback.format_exc()}")
+        raise
     finally:
         backend.teardown()
+
+
+def _root_cause(folder: str) -> str | None:
+    """The traceback of the rank whose own error ended the run (not a broken collective)."""
+    for prefix in ("error-", "consequence-"):
+        found = sorted(f for f in os.listdir(folder) if f.startswith(prefix))
+        if found:
+            with open(os.path.join(folder, found[0])) as handle:
+                return handle.read()
+    return None
 
 
 def _free_port() -> int:

@@ -9,6 +9,7 @@
     ├── MonitorKeyError (KeyError)          a monitored metric is missing
     ├── NonFiniteLossError (RuntimeError)   terminate_on_nan saw nan or inf
     ├── HardwareUnavailableError (RuntimeError)  the requested device is not here
+    ├── WorkerFailedError (RuntimeError)    a DDP process failed; the message is its traceback
     └── CheckpointError (ValueError)        a checkpoint file cannot be used
 
     RunInterrupted (KeyboardInterrupt)      SIGINT/SIGTERM ended a run after saving a checkpoint
@@ -26,6 +27,7 @@ __all__ = [
     "NonFiniteLossError",
     "OrchestratorError",
     "RunInterrupted",
+    "WorkerFailedError",
 ]
 
 
@@ -58,6 +60,10 @@ class NonFiniteLossError(OrchestratorError, RuntimeError):
 
 class HardwareUnavailableError(OrchestratorError, RuntimeError):
     """The requested accelerator is not present on this machine."""
+
+
+class WorkerFailedError(OrchestratorError, RuntimeError):
+    """A process of a multi-process run failed; every process was stopped."""
 
 
 class CheckpointError(OrchestratorError, ValueError):

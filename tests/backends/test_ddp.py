@@ -14,6 +14,7 @@ import torch
 
 import orchestrator as pl
 from backends.ddp import DDPBackend
+from schemas.errors import WorkerFailedError
 from tests.helpers import BoringModel
 
 pytestmark = pytest.mark.slow
@@ -85,7 +86,7 @@ def test_an_error_on_one_rank_ends_every_rank_quickly_with_its_message(tmp_path:
                          logger=False, checkpoint_callback=False, progress_bar_refresh_rate=0,
                          weights_summary=None)
     start = time.monotonic()
-    with pytest.raises(Exception, match="deliberate failure on rank 1"):
+    with pytest.raises(WorkerFailedError, match="(?s)rank 1 failed.*deliberate failure on rank 1"):
         trainer.fit(FailsOnRankOne(batch_size=8))
     assert time.monotonic() - start < 60
 
