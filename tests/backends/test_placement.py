@@ -1,0 +1,103 @@
+"""Backends in one process: CPU, batch placement, precision; GPU checks skip without CUDA."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import pytest
+import torch
+
+import orchestrator as pl
+from backends.cpu import CPUBackend
+from backends.gpu import move_to
+from backends.precision import Precision
+from backends.select import select_backend
+from schemas.config import build_config
+from schemas.errors import HardwareUnavailableError
+from tests.helpers import BoringModel, quiet_trainer
+
+needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+Pair = namedtuple("Pair", ["x", "y"])
+
+
+class HasTo:
+    """An object with its own .to(), as some batch containers have."""
+
+    def __init__(self) -> None:
+        self.moved_to: Any = None
+
+    def to(self, device: Any) -> HasTo:
+        self.moved_to = device
+        return self
+
+
+def test_move_to_reaches_tensors_in_every_container() -> None:
+    target = torch.device("cpu")
+    obj = HasTo()
+    batch = {"a": [torch.ones(1), (torch.zeros(2), Pair(torch.ones(1), 3))], "b": obj, "c": "s"}
+    moved = move_to(batch, target)
+    assert isinstance(moved["a"][1][1], Pair) and moved["a"][1][1].y == 3
+    assert moved["b"].moved_to == target and moved["c"] == "s"
+    assert all(t.device == target for t in (moved["a"][0], moved["a"][1][0], moved["a"][1][1].x))
+
+
+def test_the_default_backend_is_the_cpu_in_one_process() -> None:
+    backend = select_backend(build_config())
+    assert isinstance(backend, CPUBackend)
+    assert (backend.global_rank, backend.world_size, backend.is_global_zero) == (0, 1, True)
+    tensor = torch.tensor([2.0])
+    assert backend.reduce(tensor) is tensor and backend.broadcast("x") == "x"
+    assert backend.launch(lambda a: a + 1, 1) == 2
+
+
+def test_precision_32_is_a_no_op_and_bf16_autocasts_on_cpu() -> None:
+    assert Precision(32, "cpu").dtype is None and Precision(32, "cpu").scaler is None
+    with Precision("bf16", "cpu").autocast():
+        out = torch.nn.Linear(2, 2)(torch.ones(1, 2))
+    assert out.dtype == torch.bfloat16
+
+
+@needs_gpu
+def test_single_gpu_places_module_and_batches(tmp_path: Any) -> None:
+    seen: list[Any] = []
+
+    class Records(BoringModel):
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            seen.append((batch[0].device.type, self.device.type, self.on_gpu))
+            return super().training_step(batch, batch_idx)
+
+    quiet_trainer(tmp_path, gpus=1, max_epochs=1, logger=False).fit(Records())
+    assert set(seen) == {("cuda", "cuda", True)}
+
+
+@needs_gpu
+def test_precision_16_on_gpu_uses_a_scaler_and_checkpoints_it(tmp_path: Any) -> None:
+    trainer = quiet_trainer(tmp_path, gpus=1, precision=16, max_epochs=1, logger=False)
+    trainer.fit(BoringModel())
+    assert trainer.backend.precision.scaler is not None
+    path = tmp_path / "amp.ckpt"
+    trainer.save_checkpoint(path)
+    assert torch.load(path, weights_only=True)["grad_scaler"]
+
+
+@needs_gpu
+def test_gpu_steps_make_no_host_sync(tmp_path: Any) -> None:
+    class NoLogs(BoringModel):
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            x, y = batch
+            return {"loss": torch.nn.functional.mse_loss(self(x), y)}
+
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        quiet_trainer(tmp_path, gpus=1, max_epochs=1, logger=False, checkpoint_callback=False,
+                      num_sanity_val_steps=0, val_percent_check=0.0).fit(NoLogs())
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+
+
+def test_a_gpu_request_without_cuda_names_the_fix() -> None:
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(HardwareUnavailableError, match=r"gpus=\[0\]\).*use gpus=None"):
+        pl.Trainer(gpus=[0])
