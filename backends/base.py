@@ -68,6 +68,10 @@ class Backend(ABC):
     def barrier(self, name: str | None = None) -> None:  # noqa: B027 - a no-op by default
         """Wait for every process (nothing to wait for on one process)."""
 
+    def gather_object(self, obj: Any) -> list[Any]:
+        """``obj`` of every process, by rank (a list of one on one process)."""
+        return [obj]
+
     def broadcast(self, obj: Any, src: int = 0) -> Any:
         """Send ``obj`` from ``src`` to every process (identity on one process)."""
         return obj

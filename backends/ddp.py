@@ -130,6 +130,11 @@ class DDPBackend(Backend):
     def barrier(self, name: str | None = None) -> None:
         dist.barrier()
 
+    def gather_object(self, obj: Any) -> list[Any]:
+        gathered: list[Any] = [None] * self.world_size
+        dist.all_gather_object(gathered, obj)
+        return gathered
+
     def broadcast(self, obj: Any, src: int = 0) -> Any:
         holder = [obj]
         dist.broadcast_object_list(holder, src=src)

@@ -142,7 +142,12 @@ def restore_into(trainer: Any, path: str, checkpoint: dict[str, Any]) -> Any:
         _restore_metrics(ctx, checkpoint)
         saved_state = checkpoint.get("lifecycle", {}).get("state")
         ctx.resumed_state = saved_state if saved_state in RESUMABLE_STATES else None
-        set_rng_state(checkpoint["rng"])
+        per_rank = checkpoint.get("rng_per_rank")
+        backend = ctx.backend
+        if per_rank is not None and len(per_rank) == backend.world_size:
+            set_rng_state(per_rank[backend.global_rank])
+        else:
+            set_rng_state(checkpoint["rng"])
         logger.info("resumed from {p} at epoch {e}, step {s}, batch {b} ({state})", p=path,
                     e=ctx.progress.epoch, s=ctx.progress.global_step, b=ctx.progress.batch_idx,
                     state=saved_state)

@@ -33,6 +33,7 @@ from states.hooks import HookDispatcher
 from states.lifecycle import Lifecycle
 from states.metrics import MetricStore, to_floats
 from states.progress import RunProgress
+from states.rng import rng_state
 
 __all__ = ["Trainer"]
 
@@ -186,11 +187,21 @@ class Trainer:
 
     # checkpoints
     def save_checkpoint(self, filepath: str | os.PathLike[str], weights_only: bool = False) -> None:
-        """Write the resumable state of the run to ``filepath`` atomically (rank zero only)."""
+        """Write the resumable state of the run to ``filepath`` atomically.
+
+        Under DDP call it on every process (as ModelCheckpoint does): each process's generator
+        states are gathered into the file, which rank zero alone writes.
+        """
         if self.model is None:
             raise MisconfigurationError("save_checkpoint needs a model: call fit(model) first")
+        per_rank = None
+        if self.world_size > 1 and not weights_only:
+            per_rank = self.backend.gather_object(rng_state())
         if self.is_global_zero:
-            write_atomically(capture(self, weights_only), filepath)
+            checkpoint = capture(self, weights_only)
+            if per_rank is not None:
+                checkpoint["rng_per_rank"] = per_rank
+            write_atomically(checkpoint, filepath)
 
     @property
     def default_checkpoint_dir(self) -> str:

@@ -78,7 +78,9 @@ class ModelCheckpoint(Callback):
 
     def _save_if_due(self, trainer: Any) -> None:
         epoch = trainer.current_epoch
-        if not trainer.is_global_zero or self.save_top_k == 0 and not self.save_last:
+        # every rank decides (the metrics are reduced, so alike) and calls save_checkpoint,
+        # which gathers each rank's generator states; rank zero alone writes and deletes
+        if self.save_top_k == 0 and not self.save_last:
             return
         if self._last_saved_epoch is not None and epoch - self._last_saved_epoch < self.period \
                 and epoch != self._last_saved_epoch:
@@ -111,7 +113,7 @@ class ModelCheckpoint(Callback):
     def _keep_best(self, trainer: Any, path: Path, score: float) -> None:
         if self.save_top_k != -1 and len(self.best_k_models) >= self.save_top_k \
                 and str(path) not in self.best_k_models:
-            _remove(self._worst_popped())
+            _remove(self._worst_popped(), trainer)
         self.best_k_models[str(path)] = score
         pick = min if self.mode == "min" else max
         self.best_model_path = pick(self.best_k_models, key=self.best_k_models.__getitem__)
@@ -132,7 +134,7 @@ class ModelCheckpoint(Callback):
         trainer.save_checkpoint(str(path), self.save_weights_only)
         for old in list(self.best_k_models):
             if old != str(path):
-                _remove(old)
+                _remove(old, trainer)
         self.best_k_models = {str(path): 0.0}
         self.best_model_path = str(path)
 
@@ -174,7 +176,9 @@ def _as_number(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _remove(path: str) -> None:
+def _remove(path: str, trainer: Any) -> None:
+    if not trainer.is_global_zero:
+        return
     try:
         os.remove(path)
     except FileNotFoundError:

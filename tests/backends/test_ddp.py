@@ -112,3 +112,43 @@ def test_ddp_asked_without_processes_or_gpus_is_a_clear_error() -> None:
         pl.Trainer(distributed_backend="ddp")
     with pytest.raises(ValueError, match="'dp'.*not supported"):
         pl.Trainer(distributed_backend="dp")
+
+
+def test_resume_under_ddp_is_exact_with_each_rank_generators(tmp_path: Path) -> None:
+    class Dropout(BoringModel):
+        def __init__(self) -> None:
+            super().__init__(batch_size=8, n=64)
+            self.drop = torch.nn.Dropout(0.3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.layer(self.drop(x))
+
+    class SaveAt(pl.callbacks.Callback):
+        def __init__(self) -> None:
+            self.batches = 0
+
+        def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+            if trainer.global_step == 0:  # distinct dropout streams per rank, from the start
+                torch.manual_seed(100 + trainer.global_rank)
+
+        def on_batch_end(self, trainer: Any, pl_module: Any) -> None:
+            self.batches += 1
+            if self.batches == 6:  # every rank calls it; rank zero writes
+                trainer.save_checkpoint(str(tmp_path / "ddp.ckpt"))
+
+    def trainer(**kwargs: Any) -> pl.Trainer:
+        return pl.Trainer(max_epochs=3, distributed_backend="ddp_cpu", num_processes=2,
+                          logger=False, checkpoint_callback=False, progress_bar_refresh_rate=0,
+                          weights_summary=None, **kwargs)
+
+    pl.seed_everything(0)
+    full = Dropout()
+    trainer(callbacks=[SaveAt()]).fit(full)
+    saved = torch.load(tmp_path / "ddp.ckpt", weights_only=True)
+    assert len(saved["rng_per_rank"]) == 2
+    assert not torch.equal(saved["rng_per_rank"][0]["torch"], saved["rng_per_rank"][1]["torch"])
+    pl.seed_everything(0)
+    resumed = Dropout()
+    trainer(resume_from_checkpoint=str(tmp_path / "ddp.ckpt"), callbacks=[SaveAt()]).fit(resumed)
+    for a, b in zip(full.parameters(), resumed.parameters()):
+        assert torch.equal(a, b)
