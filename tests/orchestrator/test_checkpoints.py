@@ -463,3 +463,44 @@ def test_random_bytes_are_reported_as_unreadable_not_as_code(tmp_path: Path) -> 
         load_checkpoint(path)
     assert "import or call code" not in str(info.value)
     assert str(path) in str(info.value)
+
+
+def test_an_iterable_dataset_is_fast_forwarded_on_resume_with_a_warning(tmp_path: Path) -> None:
+    from loguru import logger
+    from torch.utils.data import DataLoader, IterableDataset
+
+    class Stream(IterableDataset):
+        def __iter__(self) -> Any:
+            generator = torch.Generator().manual_seed(0)
+            for _ in range(6):
+                yield torch.randn(8, 8, generator=generator), torch.randn(8, 1, generator=generator)
+
+    class Streaming(BoringModel):
+        val_dataloader = pl.LightningModule.val_dataloader  # type: ignore[assignment]
+
+        def train_dataloader(self) -> DataLoader:
+            return DataLoader(Stream(), batch_size=None)
+
+    class SaveAfter(pl.callbacks.Callback):
+        def on_batch_end(self, trainer: Any, pl_module: Any) -> None:
+            if trainer.global_step == 4:
+                trainer.save_checkpoint(str(tmp_path / "stream.ckpt"))
+
+    def trainer(**kwargs: Any) -> pl.Trainer:
+        return quiet_trainer(tmp_path, max_epochs=1, logger=False, checkpoint_callback=False,
+                             **kwargs)
+
+    pl.seed_everything(0)
+    full = Streaming()
+    trainer(callbacks=[SaveAfter()]).fit(full)
+    warnings: list[str] = []
+    sink = logger.add(lambda message: warnings.append(str(message)), level="WARNING")
+    try:
+        pl.seed_everything(0)
+        resumed = Streaming()
+        trainer(resume_from_checkpoint=str(tmp_path / "stream.ckpt")).fit(resumed)
+    finally:
+        logger.remove(sink)
+    assert any("fast-forwarding past 4 batches" in w for w in warnings)
+    for a, b in zip(full.parameters(), resumed.parameters()):
+        assert torch.equal(a, b)
