@@ -168,13 +168,16 @@ def _restore_module(path: str, ctx: RunContext, checkpoint: dict[str, Any]) -> N
 def _restore_metrics(ctx: RunContext, checkpoint: dict[str, Any]) -> None:
     saved = checkpoint.get("metric_store")
     if saved:
-        store = ctx.metrics
-        store.callback_metrics = dict(saved["callback_metrics"])
-        store.progress_bar_metrics = dict(saved["progress_bar_metrics"])
-        store.logged_metrics = dict(saved["logged_metrics"])
-        store.running_losses = deque(saved["running_losses"], maxlen=20)
-        store.step_log = dict(saved["step_log"])
+        _load_metric_store(ctx.metrics, saved)
     ctx.pending_outputs = list(checkpoint.get("epoch_outputs", []))
+
+
+def _load_metric_store(store: Any, saved: dict[str, Any]) -> None:
+    store.callback_metrics = dict(saved["callback_metrics"])
+    store.progress_bar_metrics = dict(saved["progress_bar_metrics"])
+    store.logged_metrics = dict(saved["logged_metrics"])
+    store.running_losses = deque(saved["running_losses"], maxlen=20)
+    store.step_log = dict(saved["step_log"])
 
 
 def _restore_optimizers(path: str, ctx: RunContext, checkpoint: dict[str, Any]) -> None:
@@ -223,10 +226,7 @@ def adopt_result(trainer: Any, result: dict[str, Any] | None) -> None:
         state = result["callbacks"].get(callback.state_key)
         if state is not None:
             callback.on_load_checkpoint(state)
-    store = result["metric_store"]
-    trainer.metrics.callback_metrics = dict(store["callback_metrics"])
-    trainer.metrics.progress_bar_metrics = dict(store["progress_bar_metrics"])
-    trainer.metrics.logged_metrics = dict(store["logged_metrics"])
+    _load_metric_store(trainer.metrics, result["metric_store"])
     record = LifecycleRecord.from_dict(result["lifecycle"])
     trainer.lifecycle.adopt(record)
     saved_logger = result.get("logger")
