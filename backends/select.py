@@ -34,8 +34,9 @@ def select_backend(config: TrainerConfig) -> Backend:
         )
     if backend == "ddp_cpu" or (backend is None and config.num_processes > 1):
         return DDPBackend(config.num_processes, config.num_nodes, config.precision, "cpu")
+    gpu_ids = _gpu_ids(config)
     if backend in ("ddp", "ddp_spawn"):
-        if not config.gpu_ids:
+        if not gpu_ids:
             if launched_externally():
                 return DDPBackend(1, config.num_nodes, config.precision, "cpu")
             raise ConfigError(
@@ -43,23 +44,28 @@ def select_backend(config: TrainerConfig) -> Backend:
                 "gpus were given; for CPU processes use distributed_backend='ddp_cpu' with "
                 "num_processes=N"
             )
-        per_node = len(config.gpu_ids)
-        return DDPBackend(per_node, config.num_nodes, config.precision, "cuda")
+        return DDPBackend(len(gpu_ids), config.num_nodes, config.precision, "cuda")
     if config.num_nodes > 1:
         raise ConfigError(
             f"Trainer(num_nodes={config.num_nodes}) needs distributed_backend='ddp' or "
             "'ddp_cpu', started on every node by a launcher such as torchrun"
         )
-    if config.gpu_ids:
+    if gpu_ids:
         from backends.gpu import GPUBackend
 
-        if len(config.gpu_ids) > 1:
+        if len(gpu_ids) > 1:
             raise ConfigError(
                 f"Trainer(gpus={config.gpus!r}) asks for several GPUs: choose "
                 "distributed_backend='ddp'"
             )
-        return GPUBackend(config.gpu_ids[0], config.precision)
+        return GPUBackend(gpu_ids[0], config.precision)
     return CPUBackend(config.precision)
+
+
+def _gpu_ids(config: TrainerConfig) -> list[int]:
+    """The GPU indices asked for, with -1 ("all") expanded to every visible GPU."""
+    ids = config.gpu_ids or []
+    return list(range(torch.cuda.device_count())) if ids == [-1] else ids
 
 
 def _refuse_tpu(config: TrainerConfig) -> None:
