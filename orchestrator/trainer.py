@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from loguru import logger
 
+from backends.cpu import CPUBackend
 from backends.select import select_backend
 from orchestrator.checkpoint_io import load_checkpoint, write_atomically
 from orchestrator.checkpoint_state import (
@@ -153,6 +154,9 @@ class Trainer:
                 "Trainer.test() needs a model: call test(model) or fit(model) first")
         self._attach(model)
         ctx = self._context("test", {"test_dataloader": test_dataloaders})
+        if self.backend.needs_launch:
+            # after a DDP fit that this Trainer launched, the caller tests in one process
+            ctx.backend = CPUBackend(self.config.precision)
         if ckpt_path is not None:
             ctx.restore = restore_weights(str(ckpt_path))
         drive(self.lifecycle, ctx)

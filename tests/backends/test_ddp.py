@@ -152,3 +152,15 @@ def test_resume_under_ddp_is_exact_with_each_rank_generators(tmp_path: Path) -> 
     trainer(resume_from_checkpoint=str(tmp_path / "ddp.ckpt"), callbacks=[SaveAt()]).fit(resumed)
     for a, b in zip(full.parameters(), resumed.parameters()):
         assert torch.equal(a, b)
+
+
+def test_test_after_a_spawned_ddp_fit_runs_in_the_calling_process(tmp_path: Path) -> None:
+    pl.seed_everything(0)
+    model = BoringModel(batch_size=8, n=64)
+    trainer = pl.Trainer(max_epochs=1, distributed_backend="ddp_cpu", num_processes=2,
+                         logger=False, checkpoint_callback=False, progress_bar_refresh_rate=0,
+                         weights_summary=None)
+    trainer.fit(model)
+    results = trainer.test()
+    expected = pl.Trainer(logger=False, progress_bar_refresh_rate=0).test(model)
+    assert results == expected
