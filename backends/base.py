@@ -68,6 +68,10 @@ class Backend(ABC):
     def barrier(self, name: str | None = None) -> None:  # noqa: B027 - a no-op by default
         """Wait for every process (nothing to wait for on one process)."""
 
+    def device_loader(self, loader: Any) -> Any:
+        """The loader whose batches feed the device (the loader itself on most backends)."""
+        return loader
+
     def gather_object(self, obj: Any) -> list[Any]:
         """``obj`` of every process, by rank (a list of one on one process)."""
         return [obj]

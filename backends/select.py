@@ -19,7 +19,7 @@ def select_backend(config: TrainerConfig) -> Backend:
     """The backend for ``config``; raises when the requested hardware is not present."""
     backend = config.distributed_backend
     if config.num_tpu_cores is not None:
-        _refuse_tpu(config)
+        return _tpu(config)
     if config.gpu_ids:
         _require_cuda(config)
     if config.precision == 16 and not config.gpu_ids:
@@ -68,17 +68,21 @@ def _gpu_ids(config: TrainerConfig) -> list[int]:
     return list(range(torch.cuda.device_count())) if ids == [-1] else ids
 
 
-def _refuse_tpu(config: TrainerConfig) -> None:
+def _tpu(config: TrainerConfig) -> Backend:
     if importlib.util.find_spec("torch_xla") is None:
         raise HardwareUnavailableError(
             f"Trainer(num_tpu_cores={config.num_tpu_cores}) needs torch_xla, which is not "
             "installed; on a TPU host run `pip install torch_xla` matching your torch version, "
             "or drop num_tpu_cores to train on the CPU"
         )
-    raise ConfigError(
-        f"Trainer(num_tpu_cores={config.num_tpu_cores}): torch_xla is installed, but this "
-        "version has no TPU backend yet; drop num_tpu_cores to train on the CPU"
-    )
+    if config.distributed_backend is not None:
+        raise ConfigError(
+            f"Trainer(num_tpu_cores={config.num_tpu_cores}, distributed_backend="
+            f"{config.distributed_backend!r}): a TPU run needs no distributed_backend; drop it"
+        )
+    from backends.tpu import TPUBackend
+
+    return TPUBackend(config.num_tpu_cores or 1, config.precision)
 
 
 def _require_cuda(config: TrainerConfig) -> None:

@@ -10,7 +10,7 @@ Iterable datasets are fast-forwarded instead, with a warning.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from loguru import logger
@@ -77,7 +77,8 @@ class _SeededDataset(Dataset[Any]):
         return list(fetch(keys)) if fetch is not None else [self.dataset[i] for i in keys]
 
 
-def open_epoch(loader: Any, seed: int, skip: int, rank: int = 0, world: int = 1) -> Iterator[Any]:
+def open_epoch(loader: Any, seed: int, skip: int, rank: int = 0, world: int = 1,
+               device_loader: Callable[[Any], Any] = lambda loader: loader) -> Iterator[Any]:
     """An iterator over one epoch of ``loader`` from batch ``skip`` on, reproducible by ``seed``.
 
     With ``world > 1`` each process gets its shard of the epoch: a ``DistributedSampler``
@@ -92,7 +93,7 @@ def open_epoch(loader: Any, seed: int, skip: int, rank: int = 0, world: int = 1)
             source = shard(loader, seed, rank, world)
         order = list(source)
         rebuilt = _rebuild(loader, order, seed, skip, batched)
-        return iter(rebuilt)
+        return iter(device_loader(rebuilt))
 
 
 def shard(loader: DataLoader[Any], seed: int, rank: int, world: int) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from backends.base import Backend
 from schemas.errors import NonFiniteLossError
 from states.context import RunContext
 from states.data import detach_all
@@ -39,6 +40,9 @@ class BatchRunner:
         scaled = ctx.backend.precision.scaler is not None
         self.own_backward = scaled or ctx.hooks.module_overrides("backward")
         self.own_step = scaled or ctx.hooks.module_overrides("optimizer_step")
+        stepping = type(ctx.backend).optimizer_step  # a backend may step its own way (TPU)
+        self.backend_step = None if stepping is Backend.optimizer_step \
+            else ctx.backend.optimizer_step
         self.own_zero_grad = ctx.hooks.module_overrides("optimizer_zero_grad")
         self.before_zero_grad = module.on_before_zero_grad if ctx.hooks.module_overrides(
             "on_before_zero_grad") else None
@@ -127,6 +131,8 @@ class BatchRunner:
             torch.nn.utils.clip_grad_norm_(params, self.clip)
         if self.own_step:
             module.optimizer_step(ctx.progress.epoch, batch_idx, optimizer, opt_idx)
+        elif self.backend_step is not None:
+            self.backend_step(optimizer)
         else:
             optimizer.step()
         if self.before_zero_grad is not None:
