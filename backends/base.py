@@ -21,6 +21,7 @@ class Backend(ABC):
 
     root_device: torch.device
     precision: Precision
+    data_parallel: bool = False  # True: steps run on parts of the batch (see step_parts)
     global_rank: int = 0
     local_rank: int = 0
     node_rank: int = 0
@@ -67,6 +68,10 @@ class Backend(ABC):
 
     def barrier(self, name: str | None = None) -> None:  # noqa: B027 - a no-op by default
         """Wait for every process (nothing to wait for on one process)."""
+
+    def step_parts(self, module: torch.nn.Module, name: str, batch: Any, *rest: Any) -> list[Any]:
+        """Run ``module.<name>(batch, *rest)`` on each part of the batch (data parallel)."""
+        return [getattr(module, name)(batch, *rest)]
 
     def device_loader(self, loader: Any) -> Any:
         """The loader whose batches feed the device (the loader itself on most backends)."""

@@ -27,14 +27,23 @@ def select_backend(config: TrainerConfig) -> Backend:
             "Trainer(precision=16) needs a GPU (float16 autocast with a gradient scaler); "
             "on the CPU use precision='bf16' or 32"
         )
-    if backend in ("dp", "ddp2"):
+    gpu_ids = _gpu_ids(config)
+    if backend == "dp":
+        if not gpu_ids:
+            raise ConfigError(
+                "Trainer(distributed_backend='dp') splits each batch over GPUs, and no gpus "
+                "were given; pass gpus=N, or use 'ddp_cpu' for CPU processes"
+            )
+        from backends.dp import DPBackend
+
+        return DPBackend(gpu_ids, config.precision)
+    if backend == "ddp2":
         raise ConfigError(
-            f"Trainer(distributed_backend={backend!r}) is not supported by this version yet; "
-            "use 'ddp' (GPUs) or 'ddp_cpu' (CPU processes)"
+            "Trainer(distributed_backend='ddp2') is not supported by this version yet; use "
+            "'ddp' (one process per GPU) or 'dp' (one process, the batch split over GPUs)"
         )
     if backend == "ddp_cpu" or (backend is None and config.num_processes > 1):
         return DDPBackend(config.num_processes, config.num_nodes, config.precision, "cpu")
-    gpu_ids = _gpu_ids(config)
     if backend in ("ddp", "ddp_spawn"):
         if not gpu_ids:
             if launched_externally():

@@ -10,6 +10,7 @@ import torch
 from schemas.errors import MisconfigurationError
 from states.context import RunContext
 from states.data import EvalData, detach_all
+from states.parts import average_parts, gather_parts
 
 __all__ = ["run_evaluation"]
 
@@ -60,11 +61,18 @@ def _run_loader(ctx: RunContext, loader: Any, loader_idx: int, multiple: bool,
         hooks.callbacks_only(f"on_{stage}_batch_start")
         batch = ctx.backend.to_device(batch)
         args = (batch, batch_idx, loader_idx) if multiple else (batch, batch_idx)
-        with precision.autocast():
-            output = step(*args)
         hook = f"{stage}_step"
-        if step_end is not None:
-            output, hook = step_end(output), f"{stage}_step_end"
+        if ctx.backend.data_parallel:
+            parts = ctx.backend.step_parts(module, f"{stage}_step", *args)
+            if step_end is not None:
+                output, hook = step_end(gather_parts(parts)), f"{stage}_step_end"
+            else:
+                output = average_parts(parts)
+        else:
+            with precision.autocast():
+                output = step(*args)
+            if step_end is not None:
+                output, hook = step_end(output), f"{stage}_step_end"
         output = ctx.validator("eval_step", hook, output, ctx.progress.epoch, batch_idx)
         if collect:
             outputs.append(detach_all(output))

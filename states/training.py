@@ -14,6 +14,7 @@ from schemas.errors import NonFiniteLossError
 from states.context import RunContext
 from states.data import detach_all
 from states.optim import step_schedulers
+from states.parts import average_parts, gather_parts
 
 __all__ = ["BatchRunner"]
 
@@ -47,6 +48,7 @@ class BatchRunner:
         self.before_zero_grad = module.on_before_zero_grad if ctx.hooks.module_overrides(
             "on_before_zero_grad") else None
         self.distributed = ctx.backend.world_size > 1
+        self.data_parallel = ctx.backend.data_parallel
         self._factor_epoch = -1
         self._factor = 1
 
@@ -92,14 +94,21 @@ class BatchRunner:
             args += (opt_idx,)
         if self.tbptt:
             args += (hiddens,)
-        if self.autocast:
-            with ctx.backend.precision.autocast():
-                output = self.step_fn(*args)
-        else:
-            output = self.step_fn(*args)
         hook = "training_step"
-        if self.step_end is not None:
-            output, hook = self.step_end(output), "training_step_end"
+        if self.data_parallel:
+            parts = ctx.backend.step_parts(ctx.module, "training_step", *args)
+            if self.step_end is not None:
+                output, hook = self.step_end(gather_parts(parts)), "training_step_end"
+            else:
+                output = average_parts(parts)
+        else:
+            if self.autocast:
+                with ctx.backend.precision.autocast():
+                    output = self.step_fn(*args)
+            else:
+                output = self.step_fn(*args)
+            if self.step_end is not None:
+                output, hook = self.step_end(output), "training_step_end"
         output = ctx.validator("training_step", hook, output, ctx.progress.epoch, batch_idx)
         loss = output["loss"]
         if ctx.config.terminate_on_nan and not torch.isfinite(loss).all():

@@ -110,8 +110,10 @@ def test_early_stopping_decides_the_same_on_every_rank(tmp_path: Path) -> None:
 def test_ddp_asked_without_processes_or_gpus_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="distributed_backend='ddp'.*'ddp_cpu'"):
         pl.Trainer(distributed_backend="ddp")
-    with pytest.raises(ValueError, match="'dp'.*not supported"):
+    with pytest.raises(ValueError, match="'dp'\\) splits each batch over GPUs.*gpus=N"):
         pl.Trainer(distributed_backend="dp")
+    with pytest.raises(ValueError, match="'ddp2'\\) is not supported"):
+        pl.Trainer(distributed_backend="ddp2")
 
 
 def test_resume_under_ddp_is_exact_with_each_rank_generators(tmp_path: Path) -> None:

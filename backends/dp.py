@@ -1,0 +1,77 @@
+"""DP: one process, the batch split over several GPUs, a replica of the module on each."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from backends.base import Backend
+from backends.gpu import move_to
+from backends.precision import Precision
+
+__all__ = ["DPBackend", "split_batch"]
+
+
+def split_batch(batch: Any, parts: int) -> list[Any]:
+    """Split every tensor of the batch along dim 0 into at most ``parts`` chunks; other
+    values are repeated in every chunk."""
+    if isinstance(batch, torch.Tensor):
+        return list(torch.chunk(batch, parts))
+    if isinstance(batch, Mapping):
+        split = {key: split_batch(value, parts) for key, value in batch.items()}
+        count = min(len(v) for v in split.values()) if split else 1
+        return [{key: value[i] for key, value in split.items()} for i in range(count)]
+    if isinstance(batch, list | tuple):
+        columns = [split_batch(value, parts) for value in batch]
+        count = min(len(c) for c in columns) if columns else 1
+        rows = [[column[i] for column in columns] for i in range(count)]
+        if isinstance(batch, tuple) and hasattr(batch, "_fields"):
+            return [type(batch)(*row) for row in rows]
+        return [type(batch)(row) for row in rows]
+    return [batch] * parts
+
+
+class DPBackend(Backend):
+    """``training_step``/``validation_step``/``test_step`` run on each GPU's part of the batch;
+    ``*_step_end`` gets the gathered parts (without an override the parts' scalars are
+    averaged, so the loss is the mean of the parts' losses)."""
+
+    data_parallel = True
+
+    def __init__(self, device_ids: list[int], precision: int | str = 32) -> None:
+        self.device_ids = device_ids
+        self.root_device = torch.device("cuda", device_ids[0])
+        self.precision = Precision(precision, "cuda")
+
+    def setup(self, module: torch.nn.Module) -> torch.nn.Module:
+        return module.to(self.root_device)
+
+    def to_device(self, batch: Any) -> Any:
+        return batch  # each part is moved to its own GPU in step_parts
+
+    def step_parts(self, module: torch.nn.Module, name: str, batch: Any, *rest: Any) -> list[Any]:
+        parts = split_batch(batch, len(self.device_ids))
+        devices = [torch.device("cuda", i) for i in self.device_ids[:len(parts)]]
+        replicas = torch.nn.parallel.replicate(module, devices)
+        outputs: list[Any] = [None] * len(parts)
+        errors: list[BaseException] = []
+
+        def run(index: int) -> None:
+            try:
+                with torch.cuda.device(devices[index]), self.precision.autocast():
+                    part = move_to(parts[index], devices[index])
+                    outputs[index] = getattr(replicas[index], name)(part, *rest)
+            except BaseException as exc:  # re-raised in the calling thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(parts))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return [move_to(output, self.root_device) for output in outputs]
