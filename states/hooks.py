@@ -60,7 +60,14 @@ class HookDispatcher:
         cbs, mod = self._resolve(name)
         if not cbs and mod is None:
             return None
-        return lambda *args: self.call(name, *args)
+        trainer, module = self.trainer, self.module
+
+        def call(*args: Any) -> Any:
+            for fn in cbs:
+                fn(trainer, module)
+            return mod(*args) if mod is not None else None
+
+        return call
 
     def callbacks_only(self, name: str) -> None:
         """Run a callback-only hook (e.g. ``on_sanity_check_start``)."""
