@@ -9,10 +9,11 @@ from typing import Any
 import torch
 
 from backends.base import Backend
+from backends.ddp import DDPBackend
 from backends.gpu import move_to
 from backends.precision import Precision
 
-__all__ = ["DPBackend", "split_batch"]
+__all__ = ["DDP2Backend", "DPBackend", "run_on_parts", "split_batch"]
 
 
 def split_batch(batch: Any, parts: int) -> list[Any]:
@@ -34,6 +35,35 @@ def split_batch(batch: Any, parts: int) -> list[Any]:
     return [batch] * parts
 
 
+def run_on_parts(module: torch.nn.Module, name: str, batch: Any, rest: tuple[Any, ...],
+                 device_ids: list[int], precision: Precision,
+                 root: torch.device) -> list[Any]:
+    """``module.<name>`` on each GPU's part of ``batch``, a replica per GPU, in threads (as
+    ``torch.nn.DataParallel`` does); the outputs come back on ``root``."""
+    parts = split_batch(batch, len(device_ids))
+    devices = [torch.device("cuda", i) for i in device_ids[:len(parts)]]
+    replicas = torch.nn.parallel.replicate(module, devices)
+    outputs: list[Any] = [None] * len(parts)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            with torch.cuda.device(devices[index]), precision.autocast():
+                part = move_to(parts[index], devices[index])
+                outputs[index] = getattr(replicas[index], name)(part, *rest)
+        except BaseException as exc:  # re-raised in the calling thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(parts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return [move_to(output, root) for output in outputs]
+
+
 class DPBackend(Backend):
     """``training_step``/``validation_step``/``test_step`` run on each GPU's part of the batch;
     ``*_step_end`` gets the gathered parts (without an override the parts' scalars are
@@ -53,25 +83,20 @@ class DPBackend(Backend):
         return batch  # each part is moved to its own GPU in step_parts
 
     def step_parts(self, module: torch.nn.Module, name: str, batch: Any, *rest: Any) -> list[Any]:
-        parts = split_batch(batch, len(self.device_ids))
-        devices = [torch.device("cuda", i) for i in self.device_ids[:len(parts)]]
-        replicas = torch.nn.parallel.replicate(module, devices)
-        outputs: list[Any] = [None] * len(parts)
-        errors: list[BaseException] = []
+        return run_on_parts(module, name, batch, rest, self.device_ids, self.precision,
+                            self.root_device)
 
-        def run(index: int) -> None:
-            try:
-                with torch.cuda.device(devices[index]), self.precision.autocast():
-                    part = move_to(parts[index], devices[index])
-                    outputs[index] = getattr(replicas[index], name)(part, *rest)
-            except BaseException as exc:  # re-raised in the calling thread
-                errors.append(exc)
 
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(parts))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
-        return [move_to(output, self.root_device) for output in outputs]
+class DDP2Backend(DDPBackend):
+    """DDP across nodes (one process per node), DP over the node's GPUs inside each process;
+    ``*_step_end`` receives the node's parts."""
+
+    data_parallel = True
+
+    def __init__(self, device_ids: list[int], num_nodes: int, precision: int | str = 32) -> None:
+        super().__init__(1, num_nodes, precision, "cuda")
+        self.device_ids = device_ids
+
+    def step_parts(self, module: torch.nn.Module, name: str, batch: Any, *rest: Any) -> list[Any]:
+        return run_on_parts(module, name, batch, rest, self.device_ids, self.precision,
+                            self.root_device)

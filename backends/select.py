@@ -38,10 +38,14 @@ def select_backend(config: TrainerConfig) -> Backend:
 
         return DPBackend(gpu_ids, config.precision)
     if backend == "ddp2":
-        raise ConfigError(
-            "Trainer(distributed_backend='ddp2') is not supported by this version yet; use "
-            "'ddp' (one process per GPU) or 'dp' (one process, the batch split over GPUs)"
-        )
+        if not gpu_ids:
+            raise ConfigError(
+                "Trainer(distributed_backend='ddp2') runs DP over each node's GPUs and DDP "
+                "across nodes, and no gpus were given; pass gpus=N"
+            )
+        from backends.dp import DDP2Backend
+
+        return DDP2Backend(gpu_ids, config.num_nodes, config.precision)
     if backend == "ddp_cpu" or (backend is None and config.num_processes > 1):
         return DDPBackend(config.num_processes, config.num_nodes, config.precision, "cpu")
     if backend in ("ddp", "ddp_spawn"):
@@ -72,9 +76,28 @@ def select_backend(config: TrainerConfig) -> Backend:
 
 
 def _gpu_ids(config: TrainerConfig) -> list[int]:
-    """The GPU indices asked for, with -1 ("all") expanded to every visible GPU."""
+    """The GPU indices asked for, with -1 ("all") expanded to every visible GPU, and with
+    ``auto_select_gpus`` the first GPUs that accept an allocation (for exclusive mode)."""
     ids = config.gpu_ids or []
-    return list(range(torch.cuda.device_count())) if ids == [-1] else ids
+    if ids == [-1]:
+        return list(range(torch.cuda.device_count()))
+    if ids and config.auto_select_gpus and isinstance(config.gpus, int):
+        free = [i for i in range(torch.cuda.device_count()) if _usable(i)]
+        if len(free) < len(ids):
+            raise HardwareUnavailableError(
+                f"Trainer(gpus={config.gpus}, auto_select_gpus=True) found only {len(free)} "
+                "GPU(s) that accept work; lower gpus or free a GPU"
+            )
+        return free[:len(ids)]
+    return ids
+
+
+def _usable(index: int) -> bool:
+    try:
+        torch.empty(1, device=torch.device("cuda", index))
+    except RuntimeError:
+        return False
+    return True
 
 
 def _tpu(config: TrainerConfig) -> Backend:

@@ -78,7 +78,8 @@ class _SeededDataset(Dataset[Any]):
 
 
 def open_epoch(loader: Any, seed: int, skip: int, rank: int = 0, world: int = 1,
-               device_loader: Callable[[Any], Any] = lambda loader: loader) -> Iterator[Any]:
+               device_loader: Callable[[Any], Any] = lambda loader: loader,
+               epoch: int = 0) -> Iterator[Any]:
     """An iterator over one epoch of ``loader`` from batch ``skip`` on, reproducible by ``seed``.
 
     With ``world > 1`` each process gets its shard of the epoch: a ``DistributedSampler``
@@ -90,19 +91,23 @@ def open_epoch(loader: Any, seed: int, skip: int, rank: int = 0, world: int = 1,
     with forked_rng(seed):
         source: Any = loader.batch_sampler if batched else loader.sampler
         if world > 1:
-            source = shard(loader, seed, rank, world)
+            source = shard(loader, seed, rank, world, epoch)
         order = list(source)
         rebuilt = _rebuild(loader, order, seed, skip, batched)
         return iter(device_loader(rebuilt))
 
 
-def shard(loader: DataLoader[Any], seed: int, rank: int, world: int) -> Any:
-    """This process's sampler (or batch sampler) over ``loader``'s dataset."""
+def shard(loader: DataLoader[Any], seed: int, rank: int, world: int, epoch: int = 0) -> Any:
+    """This process's sampler (or batch sampler) over ``loader``'s dataset for ``epoch``.
+
+    A ``DistributedSampler`` the user set is kept, and told the epoch (``set_epoch``).
+    """
     sampler = loader.sampler
     if not isinstance(sampler, DistributedSampler):
         sampler = DistributedSampler(loader.dataset, num_replicas=world, rank=rank,
                                      shuffle=isinstance(loader.sampler, RandomSampler),
                                      seed=seed % 2**31)
+    sampler.set_epoch(epoch)
     if loader.batch_sampler is None:
         return sampler
     return BatchSampler(sampler, loader.batch_size or 1, loader.drop_last)

@@ -177,7 +177,7 @@ def run_train_epoch(ctx: RunContext) -> str:
         seed = mix_seed(progress.data_seed or 0, progress.epoch)
         backend = ctx.backend
         epoch = open_epoch(train.loader, seed, progress.batch_idx, backend.global_rank,
-                           backend.world_size, backend.device_loader)
+                           backend.world_size, backend.device_loader, progress.epoch)
         train.iterator = _numbered(epoch, train, progress.batch_idx)
     return _train_batches(ctx, train)
 

@@ -112,7 +112,7 @@ def test_ddp_asked_without_processes_or_gpus_is_a_clear_error() -> None:
         pl.Trainer(distributed_backend="ddp")
     with pytest.raises(ValueError, match="'dp'\\) splits each batch over GPUs.*gpus=N"):
         pl.Trainer(distributed_backend="dp")
-    with pytest.raises(ValueError, match="'ddp2'\\) is not supported"):
+    with pytest.raises(ValueError, match="'ddp2'\\) runs DP over each node.*gpus=N"):
         pl.Trainer(distributed_backend="ddp2")
 
 
@@ -166,3 +166,20 @@ def test_test_after_a_spawned_ddp_fit_runs_in_the_calling_process(tmp_path: Path
     results = trainer.test()
     expected = pl.Trainer(logger=False, progress_bar_refresh_rate=0).test(model)
     assert results == expected
+
+
+def test_a_distributed_sampler_the_user_set_is_kept_and_told_the_epoch() -> None:
+    from torch.utils.data import DataLoader, DistributedSampler
+
+    from states.epoch_data import open_epoch
+    from tests.helpers import regression_data
+
+    data = regression_data(16)
+    sampler = DistributedSampler(data, num_replicas=2, rank=1, shuffle=True, seed=3)
+    loader = DataLoader(data, batch_size=4, sampler=sampler)
+    first = [b[0] for b in open_epoch(loader, seed=1, skip=0, rank=1, world=2, epoch=0)]
+    assert sampler.epoch == 0
+    second = [b[0] for b in open_epoch(loader, seed=1, skip=0, rank=1, world=2, epoch=1)]
+    assert sampler.epoch == 1
+    assert len(first) == len(second) == 2  # 16 samples / 2 ranks / batches of 4
+    assert not all(torch.equal(a, b) for a, b in zip(first, second))  # reshuffled per epoch
