@@ -7,6 +7,7 @@ process group an external launcher prepared (``torchrun`` or a cluster scheduler
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import os
 import socket
@@ -98,6 +99,9 @@ class DDPBackend(Backend):
             self.root_device = torch.device("cuda", self.local_rank)
         dist.init_process_group(backend, rank=self.global_rank, world_size=self.world_size,
                                 timeout=_TIMEOUT)
+        # leave the group before the interpreter shuts down: a group still alive then can
+        # abort the process ("terminate called without an active exception")
+        atexit.register(self._leave)
 
     def setup(self, module: torch.nn.Module) -> torch.nn.Module:
         module.to(self.root_device)
@@ -141,8 +145,11 @@ class DDPBackend(Backend):
         return holder[0]
 
     def teardown(self) -> None:
-        if dist.is_initialized() and not self.external:
-            dist.destroy_process_group()
+        if not self.external:
+            self._leave()
+
+    def _leave(self) -> None:
+        _leave_group(farewell=not self.failed)
 
 
 def _run_rank(rank: int, backend: DDPBackend, fn: Callable[..., Any], args: tuple[Any, ...],
@@ -153,14 +160,25 @@ def _run_rank(rank: int, backend: DDPBackend, fn: Callable[..., Any], args: tupl
         if rank == 0 and result is not None:
             torch.save(result, os.path.join(folder, "result.pt"))
     except BaseException as exc:
+        backend.failed = True
         # a peer's failure shows up here as a broken collective: mark it as a consequence
         consequence = isinstance(exc, dist.DistBackendError) or "closed by peer" in str(exc)
         name = f"{'consequence' if consequence else 'error'}-{rank}.txt"
         with open(os.path.join(folder, name), "w") as handle:
             handle.write(f"rank {rank} failed:\n{traceback.format_exc()}")
-        raise
-    finally:
-        backend.teardown()
+        raise  # no farewell barrier (failed): the peers may be stuck in another collective
+    backend.teardown()
+
+
+def _leave_group(farewell: bool) -> None:
+    if not dist.is_initialized():
+        return
+    if farewell:
+        try:
+            dist.barrier()  # every rank leaves together: none tears down while a peer talks
+        except Exception:  # a peer already failed; leave anyway
+            pass
+    dist.destroy_process_group()
 
 
 def _root_cause(folder: str) -> str | None:

@@ -122,7 +122,11 @@ class Trainer:
             with ctx.interrupt.installed():
                 drive(self.lifecycle, ctx)
             return 1
-        drive(self.lifecycle, ctx)
+        try:
+            drive(self.lifecycle, ctx)
+        except BaseException:
+            self.backend.failed = True  # leave the process group without a farewell barrier
+            raise
         return result_of(self) if self.is_global_zero else None
 
     def _resume_logger(self, checkpoint: dict[str, Any]) -> None:

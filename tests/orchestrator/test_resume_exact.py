@@ -125,10 +125,16 @@ def test_random_kills_while_checkpointing_often_leave_only_loadable_files(tmp_pa
     from orchestrator.checkpoint_io import load_checkpoint
 
     command = [sys.executable, "-m", "tests.jobs.resume_job", str(tmp_path), "--save-every-batch"]
-    delays = [1.5, 2.0, 2.6, 3.1]
-    for delay in delays:
+    every = tmp_path / "every.ckpt"
+    for delay in (0.0, 0.05, 0.13, 0.21, 0.34):  # after a save completed: kills land mid-write
+        before = every.stat().st_mtime_ns if every.exists() else None
         process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while not every.exists() or every.stat().st_mtime_ns == before:
+            assert process.poll() is None, "the job ended before it saved a checkpoint"
+            assert time.monotonic() < deadline, "the job never saved a checkpoint"
+            time.sleep(0.01)
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
