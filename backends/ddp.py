@@ -162,7 +162,9 @@ def _run_rank(rank: int, backend: DDPBackend, fn: Callable[..., Any], args: tupl
     except BaseException as exc:
         backend.failed = True
         # a peer's failure shows up here as a broken collective: mark it as a consequence
-        consequence = isinstance(exc, dist.DistBackendError) or "closed by peer" in str(exc)
+        text = str(exc)
+        consequence = isinstance(exc, dist.DistBackendError) or "by peer" in text \
+            or "remote worker" in text
         name = f"{'consequence' if consequence else 'error'}-{rank}.txt"
         with open(os.path.join(folder, name), "w") as handle:
             handle.write(f"rank {rank} failed:\n{traceback.format_exc()}")
