@@ -7,9 +7,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from torch.utils.tensorboard import SummaryWriter
-from torch.utils.tensorboard.summary import hparams as hparams_summary
-
 from orchestrator.loggers.base import LightningLoggerBase, hparams_as_dict
 
 __all__ = ["TensorBoardLogger"]
@@ -35,7 +32,7 @@ class TensorBoardLogger(LightningLoggerBase):
         self.save_dir = str(save_dir)
         self._name = name
         self._version = version
-        self._writer: SummaryWriter | None = None
+        self._writer: Any = None  # a SummaryWriter, created on first use
         self._writer_kwargs = writer_kwargs
         self._purge_step: int | None = None
 
@@ -61,9 +58,11 @@ class TensorBoardLogger(LightningLoggerBase):
         return os.path.join(self.root_dir, folder)
 
     @property
-    def experiment(self) -> SummaryWriter:
-        """The ``SummaryWriter`` (created on first use)."""
+    def experiment(self) -> Any:
+        """The ``SummaryWriter`` (created on first use; TensorBoard is imported only then)."""
         if self._writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+
             os.makedirs(self.log_dir, exist_ok=True)
             self._writer = SummaryWriter(log_dir=self.log_dir, purge_step=self._purge_step,
                                          **self._writer_kwargs)
@@ -93,6 +92,8 @@ class TensorBoardLogger(LightningLoggerBase):
         file_writer.add_summary(Summary(value=values), step)
 
     def log_hyperparams(self, params: Any) -> None:
+        from torch.utils.tensorboard.summary import hparams as hparams_summary
+
         values = {k: _loggable(v) for k, v in hparams_as_dict(params).items()}
         if not values:
             return
