@@ -19,8 +19,8 @@ def move_to(batch: Any, device: torch.device) -> Any:
     if isinstance(batch, torch.Tensor):
         return batch.to(device, non_blocking=True)
     if isinstance(batch, Mapping):
-        return type(batch)(**{k: move_to(v, device) for k, v in batch.items()}) \
-            if type(batch) is not dict else {k: move_to(v, device) for k, v in batch.items()}
+        moved = {k: move_to(v, device) for k, v in batch.items()}
+        return moved if type(batch) is dict else type(batch)(moved)  # type: ignore[call-arg]
     if isinstance(batch, tuple) and hasattr(batch, "_fields"):
         return type(batch)(*(move_to(v, device) for v in batch))
     if isinstance(batch, list | tuple):

@@ -93,7 +93,7 @@ def open_epoch(loader: Any, seed: int, skip: int, rank: int = 0, world: int = 1,
         if world > 1:
             source = shard(loader, seed, rank, world, epoch)
         order = list(source)
-        rebuilt = _rebuild(loader, order, seed, skip, batched)
+        rebuilt = _rebuild(loader, order, seed, skip)
         return iter(device_loader(rebuilt))
 
 
@@ -113,26 +113,30 @@ def shard(loader: DataLoader[Any], seed: int, rank: int, world: int, epoch: int 
     return BatchSampler(sampler, loader.batch_size or 1, loader.drop_last)
 
 
-def _rebuild(loader: DataLoader[Any], order: list[Any], seed: int, skip: int,
-             batched: bool) -> DataLoader[Any]:
-    workers = loader.num_workers > 0
+def with_sampler(loader: DataLoader[Any], sampler: Any, dataset: Any = None) -> DataLoader[Any]:
+    """``loader`` rebuilt around ``sampler`` (a batch sampler when the loader batches), with
+    every other setting of the loader kept."""
     options: dict[str, Any] = dict(
         num_workers=loader.num_workers, collate_fn=loader.collate_fn,
         pin_memory=loader.pin_memory, timeout=loader.timeout,
         worker_init_fn=loader.worker_init_fn, generator=loader.generator,
     )
-    if workers:
+    if loader.num_workers > 0:
         options.update(multiprocessing_context=loader.multiprocessing_context,
-                       prefetch_factor=loader.prefetch_factor,
-                       persistent_workers=False)
+                       prefetch_factor=loader.prefetch_factor, persistent_workers=False)
+    dataset = loader.dataset if dataset is None else dataset
+    if loader.batch_sampler is not None:
+        return DataLoader(dataset, batch_sampler=sampler, **options)
+    return DataLoader(dataset, batch_size=None, sampler=sampler, **options)
+
+
+def _rebuild(loader: DataLoader[Any], order: list[Any], seed: int,
+             skip: int) -> DataLoader[Any]:
+    if loader.num_workers > 0:
+        # with workers each item is _Positioned (a batch passes to the fetcher whole)
         items = [_Positioned(item, pos) for pos, item in enumerate(order)][skip:]
-        dataset: Any = _SeededDataset(loader.dataset, seed)
-    else:
-        items, dataset = order[skip:], loader.dataset
-    if batched:
-        # with workers each item is one _Positioned batch, which the fetcher passes whole
-        return DataLoader(dataset, batch_sampler=_FixedOrder(items), **options)
-    return DataLoader(dataset, batch_size=None, sampler=_FixedOrder(items), **options)
+        return with_sampler(loader, _FixedOrder(items), _SeededDataset(loader.dataset, seed))
+    return with_sampler(loader, _FixedOrder(order[skip:]))
 
 
 def _fast_forward(loader: Any, skip: int) -> Iterator[Any]:

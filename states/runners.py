@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader, IterableDataset
 from schemas.errors import MisconfigurationError
 from states.context import RunContext
 from states.data import EvalData, TrainData, batch_count, validate_loaders
-from states.epoch_data import open_epoch, shard
+from states.epoch_data import open_epoch, shard, with_sampler
 from states.evaluation import run_evaluation
 from states.hooks import overrides
 from states.optim import parse_optimizers, step_schedulers
@@ -130,13 +130,7 @@ def _sharded_eval(ctx: RunContext, loader: Any) -> Any:
     if backend.world_size == 1 or not isinstance(loader, DataLoader) \
             or isinstance(loader.dataset, IterableDataset):
         return loader
-    sampler = shard(loader, 0, backend.global_rank, backend.world_size)
-    batched = loader.batch_sampler is not None
-    options: dict[str, Any] = dict(num_workers=loader.num_workers,
-                                   collate_fn=loader.collate_fn, pin_memory=loader.pin_memory)
-    if batched:
-        return DataLoader(loader.dataset, batch_sampler=sampler, **options)
-    return DataLoader(loader.dataset, batch_size=None, sampler=sampler, **options)
+    return with_sampler(loader, shard(loader, 0, backend.global_rank, backend.world_size))
 
 
 def run_sanity_val(ctx: RunContext) -> str:

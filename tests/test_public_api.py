@@ -1,4 +1,4 @@
-"""Every package's ``__all__`` is honest, and ``import orchestrator as pl`` gives the seed's names."""
+"""Every package's ``__all__`` is honest; ``import orchestrator as pl`` gives the seed's names."""
 
 from __future__ import annotations
 
