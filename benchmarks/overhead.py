@@ -17,9 +17,11 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
+from loguru import logger
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -27,7 +29,9 @@ from benchmarks.common import (  # noqa: E402
     TinyModule,
     interleaved,
     lean_trainer,
+    lockstep_ratio,
     median,
+    plain_lockstep_ratio,
     plain_loop,
 )
 from orchestrator.callbacks import ProgressBar  # noqa: E402
@@ -39,30 +43,34 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--cpu-time", action="store_true",
-                        help="time with time.process_time (steadier on a shared machine)")
+                        help="time whole runs with time.process_time instead of wall time")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
     root = tempfile.mkdtemp(prefix="orchestrator-bench-")
 
-    def lean() -> Any:
+    def lean(*extra: Any) -> Any:
         model = TinyModule(args.batches)
-        lean_trainer(args.epochs).fit(model)
+        lean_trainer(args.epochs, callbacks=list(extra)).fit(model)
         return model
 
-    def default_features(strict: bool = False) -> Any:
+    def default_features(*extra: Any, strict: bool = False) -> Any:
         model = TinyModule(args.batches, with_logs=True)
+        bar = ProgressBar(refresh_rate=1, file=io.StringIO())
         trainer = lean_trainer(args.epochs, logger=True, checkpoint_callback=True,
                                default_root_dir=root, strict_outputs=strict,
-                               callbacks=[ProgressBar(refresh_rate=1, file=io.StringIO())])
+                               callbacks=[bar, *extra])
         trainer.fit(model)
         return model
 
-    runs = {
-        "plain": lambda: plain_loop(args.batches, args.epochs),
-        "lean": lean,
-        "default": default_features,
-        "strict": lambda: default_features(strict=True),
-    }
+    def strict(*extra: Any) -> Any:
+        return default_features(*extra, strict=True)
+
+    fits: dict[str, Callable[..., Any]] = {"lean": lean, "default": default_features,
+                                           "strict": strict}
+    runs: dict[str, Callable[[], Any]] = {"plain": lambda: plain_loop(args.batches, args.epochs)}
+    runs.update({name: fit for name, fit in fits.items()})
     lightning = _lightning_run(args)
     if lightning is not None:
         runs["lightning"] = lightning
@@ -71,10 +79,10 @@ def main() -> None:
     clock = time.process_time if args.cpu_time else time.perf_counter
     times = interleaved(runs, args.repeats, clock)
     steps = args.batches * args.epochs
-    print(f"tiny MLP, batch 32, Adam, {steps} steps per run, median of {args.repeats} "
-          f"interleaved repetitions, {'CPU' if args.cpu_time else 'wall'} time, "
-          f"torch {torch.__version__}, 1 thread")
     targets = {"lean": 1.03, "default": 1.10, "strict": 1.10}
+    print(f"tiny MLP, batch 32, Adam, {steps} steps per run, torch {torch.__version__}, 1 thread")
+    print(f"\n1. whole runs: median of {args.repeats} interleaved repetitions, "
+          f"{'CPU' if args.cpu_time else 'wall'} time")
     for name, values in times.items():
         # the ratio of each repetition to the plain loop run just before it, then the median
         ratio = median([v / p for v, p in zip(values, times["plain"])])
@@ -82,9 +90,24 @@ def main() -> None:
         target = f"  (target <= {targets[name]:.2f})" if name in targets else ""
         print(f"{name:10s} {median(values):8.4f} s  {median(values) / steps * 1e6:7.1f} us/step"
               f"  ratio {ratio:5.3f} (of medians {of_medians:5.3f}){target}")
+
+    print(f"\n2. lockstep: one plain-loop step after every fit step, each timed alone; "
+          f"median of {args.repeats}")
+    lockstep: dict[str, list[float]] = {"plain": []}
+    lockstep.update({name: [] for name in fits})
+    for _ in range(args.repeats):
+        lockstep["plain"].append(plain_lockstep_ratio(args.batches, args.epochs))
+        for name, fit in fits.items():
+            lockstep[name].append(lockstep_ratio(fit, args.batches))
+    for name, ratios in lockstep.items():
+        target = f"  (target <= {targets[name]:.2f})" if name in targets else \
+            "  (the method's floor: plain loop against itself)"
+        print(f"{name:10s} ratio {median(ratios):5.3f}  range {min(ratios):5.3f} - "
+              f"{max(ratios):5.3f}{target}")
+
     same = all(torch.equal(a, b) for a, b in zip(plain_loop(args.batches, args.epochs).parameters(),
                                                  lean().parameters()))
-    print(f"lean fit and plain loop end with bitwise identical weights: {same}")
+    print(f"\nlean fit and plain loop end with bitwise identical weights: {same}")
 
 
 def _lightning_run(args: argparse.Namespace) -> Any:

@@ -4,10 +4,11 @@
 """
 
 from orchestrator import callbacks, loggers
+from orchestrator.callbacks import Callback
 from orchestrator.module import LightningModule
 from orchestrator.seed import seed_everything
 from orchestrator.trainer import Trainer
 
 __version__ = "0.1.0"
 
-__all__ = ["LightningModule", "Trainer", "__version__", "callbacks", "loggers", "seed_everything"]
+__all__ = ["Callback", "LightningModule", "Trainer", "__version__", "callbacks", "loggers", "seed_everything"]

@@ -78,8 +78,16 @@ def _metric_store(store: Any) -> dict[str, Any]:
     return {"callback_metrics": dict(store.callback_metrics),
             "progress_bar_metrics": dict(store.progress_bar_metrics),
             "logged_metrics": dict(store.logged_metrics),
-            "running_losses": list(store.running_losses),
+            "running_losses": _stacked(list(store.running_losses)),
             "step_log": dict(store.step_log)}
+
+
+def _stacked(losses: list[torch.Tensor]) -> torch.Tensor | list[torch.Tensor]:
+    """The recent losses as one tensor (one pickled object instead of twenty) when they stack."""
+    if losses and all(t.shape == losses[0].shape and t.dtype == losses[0].dtype
+                      and t.device == losses[0].device for t in losses):
+        return torch.stack(losses)
+    return losses
 
 
 def _callback_states(trainer: Any) -> dict[str, Any]:
@@ -176,7 +184,9 @@ def _load_metric_store(store: Any, saved: dict[str, Any]) -> None:
     store.callback_metrics = dict(saved["callback_metrics"])
     store.progress_bar_metrics = dict(saved["progress_bar_metrics"])
     store.logged_metrics = dict(saved["logged_metrics"])
-    store.running_losses = deque(saved["running_losses"], maxlen=20)
+    losses = saved["running_losses"]
+    store.running_losses = deque(losses.unbind() if isinstance(losses, torch.Tensor) else losses,
+                                 maxlen=20)
     store.step_log = dict(saved["step_log"])
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
+
+from loguru import logger
 
 from states.lifecycle import Lifecycle, LifecycleRecord
 
@@ -19,21 +22,68 @@ class LifecycleWriter:
     """Rewrites ``<log_dir>/lifecycle.json`` at every state change (a few times per epoch).
 
     The file maps each mode ('fit', 'test') to the latest run of that mode, so a finished,
-    failed or killed run can be drawn afterwards.
+    failed or killed run can be drawn afterwards. Changes during a run are written by a
+    background thread (creating and renaming a file costs about 0.3 ms of system time), the
+    latest one first; a run's final state is written before the change returns, so the file is
+    complete when ``fit`` or ``test`` returns or raises. Every write is atomic (a temporary file
+    renamed over the old one): a killed run leaves the state of a moment before.
     """
 
     def __init__(self, log_dir: str) -> None:
         self.path = Path(log_dir) / LIFECYCLE_FILE
         self.runs: dict[str, Any] = {}
+        self._pending: tuple[int, str] | None = None  # (change number, JSON) not yet written
+        self._changes = 0
+        self._written = 0  # the change number on disk
+        self._wake = threading.Condition()
+        self._io = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._warned = False
 
     def __call__(self, lifecycle: Lifecycle) -> None:
         record = lifecycle.record()
         self.runs[record.mode or "fit"] = record.to_dict()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".lifecycle.", dir=self.path.parent)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(self.runs, handle, indent=1)
-        os.replace(tmp, self.path)
+        self._changes += 1
+        change = (self._changes, json.dumps(self.runs, indent=1))
+        if record.outcome in ("running", "not_started"):
+            with self._wake:
+                self._pending = change
+                self._wake.notify()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._write_pending, daemon=True,
+                                                name="orchestrator-lifecycle-writer")
+                self._thread.start()
+            return
+        with self._wake:  # the final state of a run: on disk before this returns
+            self._pending = None
+        self._write_if_newer(change)
+
+    def _write_pending(self) -> None:
+        while True:
+            with self._wake:
+                while self._pending is None:
+                    self._wake.wait()
+                change, self._pending = self._pending, None
+            self._write_if_newer(change)
+
+    def _write_if_newer(self, change: tuple[int, str]) -> None:
+        with self._io:
+            if change[0] > self._written:
+                self._write(change[1])
+                self._written = change[0]
+
+    def _write(self, text: str) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".lifecycle.", dir=self.path.parent)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+            os.replace(tmp, self.path)
+        except OSError as exc:  # the run goes on; only the drawing of it is missing
+            if not self._warned:
+                self._warned = True
+                logger.warning("could not write {p} ({e}); the run continues without it",
+                               p=str(self.path), e=exc)
 
 
 def read_run_lifecycle(run_dir: str | Path, mode: str | None = None) -> LifecycleRecord:

@@ -110,6 +110,7 @@ class OutputValidator:
     def __init__(self, strict: bool) -> None:
         self.strict = strict
         self._adapters = _adapters(strict)
+        self._structure_checked = False  # pydantic has accepted one training_step dict
 
     def __call__(
         self, kind: OutputKind, hook: str, output: Any, epoch: int, batch: int | None
@@ -119,11 +120,19 @@ class OutputValidator:
             if isinstance(output, torch.Tensor) or (type(output) is dict and len(output) == 1
                                                     and "loss" in output):
                 return self._loss_only(hook, output, epoch, batch)
+            if self._structure_checked and _plain_training_dict(output):
+                return output
             if not isinstance(output, Mapping):
                 raise HookOutputError(
                     f"{hook} returned {describe_value(output)} {_where(epoch, batch)}: return "
                     "the loss tensor or a dict with the key 'loss'"
                 )
+            try:
+                checked = self._adapters[kind].validate_python(output)
+            except ValidationError as exc:
+                raise HookOutputError(_message(hook, output, exc, epoch, batch)) from None
+            self._structure_checked = True
+            return checked
         elif kind == "epoch_end":
             if output is None:
                 return None
@@ -151,6 +160,32 @@ class OutputValidator:
                 f"{hook} returned {{'loss': ...}} {_where(epoch, batch)}: the value of 'loss' "
                 f"{exc}"
             ) from None
+
+
+def _plain_training_dict(output: Any) -> bool:
+    """Whether ``output`` is a training_step dict the schema would return unchanged.
+
+    The per-step check once pydantic has accepted the structure: a scalar loss that requires
+    grad, and ``log`` / ``progress_bar`` dicts of scalar tensors. Anything else (numbers to
+    convert, a wrong value) goes to the pydantic schema, which converts it or names the fault.
+    """
+    if type(output) is not dict:
+        return False
+    loss = output.get("loss")
+    if not isinstance(loss, torch.Tensor) or loss.numel() != 1 or not loss.requires_grad:
+        return False
+    for key in ("log", "progress_bar"):
+        metrics = output.get(key)
+        if metrics is None:
+            if key in output:
+                return False
+            continue
+        if type(metrics) is not dict:
+            return False
+        for name, value in metrics.items():
+            if type(name) is not str or not isinstance(value, torch.Tensor) or value.numel() != 1:
+                return False
+    return True
 
 
 def _where(epoch: int, batch: int | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from transitions import Machine
@@ -78,7 +78,9 @@ class LifecycleRecord:
     def to_dict(self) -> dict[str, Any]:
         return {"state": self.state, "outcome": self.outcome, "mode": self.mode,
                 "error": self.error, "history": self.history,
-                "entries": [asdict(e) for e in self.entries]}
+                "entries": [{"state": e.state, "entered_at": e.entered_at,
+                             "duration": e.duration, "trigger": e.trigger}
+                            for e in self.entries]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LifecycleRecord:

@@ -39,15 +39,16 @@ class MetricStore:
         callback = self.callback_metrics
         callback["loss"] = loss
         if len(output) > 1:
+            raw_loss = output["loss"]
             for key, value in output.items():
                 if key not in _SPECIAL:
                     callback[key] = _detached(value)
             pbar = output.get("progress_bar")
             if pbar:
-                self._merge(self.progress_bar_metrics, pbar)
+                self._merge(self.progress_bar_metrics, pbar, raw_loss, loss)
             log = output.get("log")
             if log:
-                self._merge(self.step_log, log)
+                self._merge(self.step_log, log, raw_loss, loss)
 
     def add_epoch_end(self, output: Mapping[str, Any] | None) -> dict[str, Any]:
         """Record an epoch-end output; returns its ``log`` dict for the loggers."""
@@ -61,11 +62,14 @@ class MetricStore:
         self._merge({}, log)
         return dict(log)
 
-    def _merge(self, target: dict[str, Any], values: Mapping[str, Any]) -> None:
+    def _merge(self, target: dict[str, Any], values: Mapping[str, Any],
+               raw_loss: Any = None, loss: Any = None) -> None:
+        callback = self.callback_metrics
         for key, value in values.items():
-            value = _detached(value)
+            # the loss logged as itself (the usual case) reuses its detached copy
+            value = loss if value is raw_loss and raw_loss is not None else _detached(value)
             target[key] = value
-            self.callback_metrics[key] = value
+            callback[key] = value
 
     def take_step_log(self) -> dict[str, Any]:
         """The log values gathered since the last log row, emptied."""

@@ -36,7 +36,8 @@ def rng_state() -> dict[str, Any]:
     py = random.getstate()
     name, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)  # type: ignore[misc]
     state: dict[str, Any] = {
-        "python": [py[0], list(py[1]), py[2]],
+        # the 625 words as one tensor: pickling them as ints cost a Python call each
+        "python": [py[0], torch.tensor(py[1], dtype=torch.int64), py[2]],
         "numpy": [name, torch.from_numpy(np.asarray(keys, dtype=np.int64)), pos, has_gauss,
                   cached],
         "torch": torch.get_rng_state(),
@@ -49,7 +50,8 @@ def rng_state() -> dict[str, Any]:
 def set_rng_state(state: dict[str, Any]) -> None:
     """Restore what ``rng_state`` captured."""
     version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
+    words = internal.tolist() if isinstance(internal, torch.Tensor) else internal  # or a list
+    random.setstate((version, tuple(words), gauss))
     name, keys, *rest = state["numpy"]
     np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
     torch.set_rng_state(state["torch"])
@@ -60,9 +62,11 @@ def set_rng_state(state: dict[str, Any]) -> None:
 @contextmanager
 def forked_rng(seed: int) -> Iterator[None]:
     """Run a block with every global generator seeded from ``seed``, then put them back."""
-    saved = rng_state()
+    saved = random.getstate(), np.random.get_state(), torch.get_rng_state()  # no conversions
     seed_all(seed)
     try:
         yield
     finally:
-        set_rng_state(saved)
+        random.setstate(saved[0])
+        np.random.set_state(saved[1])
+        torch.set_rng_state(saved[2])

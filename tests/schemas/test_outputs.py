@@ -428,3 +428,53 @@ def test_message_never_prints_a_full_tensor(kind: OutputKind, hook: str, output:
     assert len(message) < 400, message
     assert "tensor(" not in message
     assert "[[" not in message
+
+
+# --------------------------------------------------------------------------------------------
+# the per-step check once pydantic has accepted a training_step dict
+# --------------------------------------------------------------------------------------------
+
+
+def _primed(strict: bool = False) -> OutputValidator:
+    validator = OutputValidator(strict=strict)
+    validator("training_step", "training_step", {"loss": _loss(), "log": {"a": _loss()}}, 0, 0)
+    return validator
+
+
+def _outcome(validator: OutputValidator, output: Any) -> Any:
+    try:
+        result = validator("training_step", "training_step", output, EPOCH, BATCH)
+    except HookOutputError as exc:
+        return ("error", str(exc))
+    return ("ok", {k: (dict(v) if isinstance(v, dict) else v) for k, v in result.items()})
+
+
+def _outputs() -> list[Any]:
+    loss = _loss()
+    return [
+        {"loss": loss, "log": {"a": loss}, "progress_bar": {"b": torch.tensor(1.0)}},
+        {"loss": loss, "log": {"a": 0.5}},  # a number: converted (or refused when strict)
+        {"loss": loss, "log": {"a": torch.ones(3)}},  # not a scalar
+        {"loss": loss, "log": {"a": "text"}},
+        {"loss": loss, "log": None},
+        {"loss": loss, "log": [loss]},
+        {"loss": loss, "progress_bar": {"b": loss}, "hiddens": torch.zeros(2), "extra": 3},
+        {"loss": loss.detach(), "log": {"a": loss}},  # no grad
+        {"loss": torch.ones(2, requires_grad=True), "log": {}},
+        {"loss": 1.0, "log": {"a": loss}},
+        {"log": {"a": loss}, "progss_bar": {}},  # no loss
+        {"loss": loss, "log": {1: loss}},  # a key that is not a string
+    ]
+
+
+@pytest.mark.parametrize("strict", [False, True])
+@pytest.mark.parametrize("index", range(len(_outputs())))
+def test_the_per_step_check_agrees_with_the_schema(index: int, strict: bool) -> None:
+    output = _outputs()[index]
+    assert _outcome(_primed(strict), output) == _outcome(OutputValidator(strict=strict), output)
+
+
+def test_the_per_step_check_returns_the_dict_unchanged() -> None:
+    loss = _loss()
+    output = {"loss": loss, "log": {"a": loss}, "progress_bar": {"b": loss}}
+    assert _primed()("training_step", "training_step", output, 0, 1) is output

@@ -1,0 +1,76 @@
+"""lifecycle.json: written in the background during a run, the final state before fit returns."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from orchestrator.run_files import LifecycleWriter, read_run_lifecycle
+from states.lifecycle import HistoryEntry, LifecycleRecord
+
+
+class _Lifecycle:
+    """A stand-in with the one method the writer reads."""
+
+    def __init__(self) -> None:
+        self.entries: list[HistoryEntry] = []
+        self.outcome = "running"
+
+    def enter(self, state: str) -> None:
+        self.entries.append(HistoryEntry(state, time.time()))
+
+    def record(self) -> LifecycleRecord:
+        return LifecycleRecord(self.entries[-1].state, list(self.entries), self.outcome, "fit")
+
+
+def _wait_for(path: Path, history: list[str]) -> None:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if path.exists() and json.loads(path.read_text())["fit"]["history"] == history:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{path} never showed {history}")
+
+
+def test_changes_during_a_run_reach_the_file(tmp_path: Path) -> None:
+    writer, lifecycle = LifecycleWriter(str(tmp_path)), _Lifecycle()
+    for state in ("init", "prepare_data", "optimizers"):
+        lifecycle.enter(state)
+        writer(lifecycle)  # type: ignore[arg-type]
+    _wait_for(tmp_path / "lifecycle.json", ["init", "prepare_data", "optimizers"])
+
+
+def test_the_final_state_is_on_disk_when_the_change_returns(tmp_path: Path) -> None:
+    writer, lifecycle = LifecycleWriter(str(tmp_path)), _Lifecycle()
+    states = [f"state_{i}" for i in range(200)]
+    for state in states:
+        lifecycle.enter(state)
+        writer(lifecycle)  # type: ignore[arg-type]
+    lifecycle.outcome = "completed"
+    writer(lifecycle)  # type: ignore[arg-type]
+    record = read_run_lifecycle(tmp_path)  # no waiting
+    assert record.outcome == "completed" and record.history == states
+    time.sleep(0.2)  # nothing older lands after it
+    assert read_run_lifecycle(tmp_path).outcome == "completed"
+    assert not list(tmp_path.glob(".lifecycle.*"))  # no temporary file left behind
+
+
+def test_a_directory_that_cannot_be_written_warns_once_and_the_run_goes_on(
+    tmp_path: Path,
+) -> None:
+    from loguru import logger
+
+    blocked = tmp_path / "file_not_dir"
+    blocked.write_text("")
+    messages: list[str] = []
+    handler = logger.add(messages.append, level="WARNING")
+    try:
+        writer, lifecycle = LifecycleWriter(str(blocked / "logs")), _Lifecycle()
+        for outcome in ("completed", "failed"):
+            lifecycle.enter("teardown")
+            lifecycle.outcome = outcome
+            writer(lifecycle)  # type: ignore[arg-type]  # raises nothing
+    finally:
+        logger.remove(handler)
+    assert len(messages) == 1 and "could not write" in messages[0] and "lifecycle.json" in messages[0]
