@@ -28,4 +28,4 @@ def test_other_logged_values_are_detached_each() -> None:
     store.add_training_step({"loss": loss, "log": {"x": other}, "progress_bar": {"y": other}})
     for value in (store.step_log["x"], store.progress_bar_metrics["y"],
                   store.callback_metrics["x"], store.callback_metrics["y"]):
-        assert value.grad_fn is None and float(value) == float(other)
+        assert value.grad_fn is None and float(value) == float(other.detach())
