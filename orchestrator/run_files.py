@@ -32,7 +32,7 @@ class LifecycleWriter:
     def __init__(self, log_dir: str) -> None:
         self.path = Path(log_dir) / LIFECYCLE_FILE
         self.runs: dict[str, Any] = {}
-        self._pending: tuple[int, str] | None = None  # (change number, JSON) not yet written
+        self._pending: tuple[int, dict[str, Any]] | None = None  # (change number, runs) to write
         self._changes = 0
         self._written = 0  # the change number on disk
         self._wake = threading.Condition()
@@ -44,7 +44,7 @@ class LifecycleWriter:
         record = lifecycle.record()
         self.runs[record.mode or "fit"] = record.to_dict()
         self._changes += 1
-        change = (self._changes, json.dumps(self.runs, indent=1))
+        change = (self._changes, dict(self.runs))  # to_dict made new dicts: a stable snapshot
         if record.outcome in ("running", "not_started"):
             with self._wake:
                 self._pending = change
@@ -66,10 +66,10 @@ class LifecycleWriter:
                 change, self._pending = self._pending, None
             self._write_if_newer(change)
 
-    def _write_if_newer(self, change: tuple[int, str]) -> None:
+    def _write_if_newer(self, change: tuple[int, dict[str, Any]]) -> None:
         with self._io:
             if change[0] > self._written:
-                self._write(change[1])
+                self._write(json.dumps(change[1], indent=1))
                 self._written = change[0]
 
     def _write(self, text: str) -> None:
