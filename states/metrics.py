@@ -31,6 +31,7 @@ class MetricStore:
         self.logged_metrics: dict[str, Any] = {}
         self.running_losses: deque[torch.Tensor] = deque(maxlen=20)
         self.step_log: dict[str, Any] = {}
+        self.step_keys: set[str] = {"loss"}  # callback_metrics keys set by training steps
 
     def add_training_step(self, output: Mapping[str, Any]) -> None:
         """Record one validated training step output (tensors, detached)."""
@@ -43,12 +44,15 @@ class MetricStore:
             for key, value in output.items():
                 if key not in _SPECIAL:
                     callback[key] = _detached(value)
+                    self.step_keys.add(key)
             pbar = output.get("progress_bar")
             if pbar:
                 self._merge(self.progress_bar_metrics, pbar, raw_loss, loss)
+                self.step_keys.update(pbar)
             log = output.get("log")
             if log:
                 self._merge(self.step_log, log, raw_loss, loss)
+                self.step_keys.update(log)
 
     def add_epoch_end(self, output: Mapping[str, Any] | None) -> dict[str, Any]:
         """Record an epoch-end output; returns its ``log`` dict for the loggers."""

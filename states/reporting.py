@@ -11,7 +11,8 @@ import torch
 from states.context import RunContext
 from states.metrics import to_floats
 
-__all__ = ["log_epoch_end", "log_step_row", "reduced", "test_results"]
+__all__ = ["agree_on_step_metrics", "agreed", "log_epoch_end", "log_step_row", "reduced",
+           "test_results"]
 
 _LOADER_SUFFIX = re.compile(r"^(.*)/dataloader_idx_(\d+)$")
 
@@ -63,6 +64,38 @@ def reduced(ctx: RunContext, values: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def agreed(ctx: RunContext, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with each scalar that every process has averaged over the processes.
+
+    The processes first agree on the keys (a key only some of them logged stays local), so a
+    conditional log on one rank cannot pair up different metrics or leave a collective waiting.
+    """
+    if ctx.backend.world_size == 1:
+        return dict(values)
+    mine = sorted(k for k, v in values.items() if _is_scalar(v))
+    every = ctx.backend.gather_object(mine)
+    common = set(every[0]).intersection(*every[1:])
+    out = dict(values)
+    out.update(reduced(ctx, {k: values[k] for k in sorted(common)}))
+    return out
+
+
+def agree_on_step_metrics(ctx: RunContext) -> None:
+    """Under DDP, before callbacks decide: the latest training step's metrics (``loss`` and what
+    ``log``, ``progress_bar`` and other keys of the step output gave) become their mean over the
+    processes, so a checkpoint or early-stopping decision on a training metric is the same on
+    every rank. Validation metrics are reduced when recorded."""
+    if ctx.backend.world_size == 1:
+        return
+    store = ctx.metrics
+    local = {k: store.callback_metrics[k] for k in sorted(store.step_keys)
+             if k in store.callback_metrics}
+    for key, value in agreed(ctx, local).items():
+        store.callback_metrics[key] = value
+        if key in store.progress_bar_metrics:
+            store.progress_bar_metrics[key] = value
 
 
 def test_results(output: Mapping[str, Any] | None,

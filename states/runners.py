@@ -15,8 +15,15 @@ from states.data import EvalData, TrainData, batch_count, validate_loaders
 from states.epoch_data import open_epoch, shard, with_sampler
 from states.evaluation import run_evaluation
 from states.hooks import overrides
+from states.metrics import to_floats
 from states.optim import parse_optimizers, step_schedulers
-from states.reporting import log_epoch_end, log_step_row, test_results
+from states.reporting import (
+    agree_on_step_metrics,
+    agreed,
+    log_epoch_end,
+    log_step_row,
+    test_results,
+)
 from states.rng import mix_seed, rng_state
 from states.schedule import val_pending, validates_this_epoch
 from states.training import BatchRunner
@@ -216,6 +223,7 @@ def _finish_epoch(ctx: RunContext, train: TrainData) -> str:
         output = ctx.validator("epoch_end", "training_epoch_end", returned,
                                ctx.progress.epoch, None)
         log_epoch_end(ctx, output)
+    agree_on_step_metrics(ctx)
     ctx.hooks.call("on_epoch_end")
     _agree_on_stop(ctx)
     return "validate" if val_pending(ctx) else "epoch_done"
@@ -269,6 +277,7 @@ def run_val_check(ctx: RunContext) -> str:
     log_epoch_end(ctx, output)
     ctx.progress.val_checks_in_epoch += 1
     ctx.val_start_rng = None
+    agree_on_step_metrics(ctx)
     ctx.hooks.callbacks_only("on_validation_end")
     _agree_on_stop(ctx)
     return "validated"
@@ -279,7 +288,8 @@ def run_test(ctx: RunContext) -> str:
     ctx.hooks.callbacks_only("on_test_start")
     output, per_loader = run_evaluation(ctx, ctx.test, "test")
     log_epoch_end(ctx, output)
-    ctx.test_results = test_results(output, per_loader)
+    ctx.test_results = [to_floats(agreed(ctx, results))
+                        for results in test_results(output, per_loader)]
     ctx.hooks.callbacks_only("on_test_end")
     return "tested"
 

@@ -69,6 +69,10 @@ def test_torchrun_launched_processes_join_and_train_like_one(tmp_path: Path) -> 
     assert all(r["world_size"] == 2 and r["step"] == 8 for r in reports)
     assert reports[0]["val_loss"] == reports[1]["val_loss"] == pytest.approx(
         float(single.callback_metrics["val_loss"]), rel=1e-5)
+    # test() on both ranks, each on its half of the test set: the same results, the full set's
+    assert reports[0]["test"] == reports[1]["test"]
+    assert reports[0]["test"][0]["test_loss"] == pytest.approx(
+        single.test()[0]["test_loss"], rel=1e-5)
     trained = torch.load(tmp_path / "final.pt", weights_only=True)
     for name, value in reference.state_dict().items():
         assert torch.allclose(trained[name], value, atol=1e-6), name
@@ -105,6 +109,37 @@ def test_early_stopping_decides_the_same_on_every_rank(tmp_path: Path) -> None:
     reports = _reports(tmp_path)
     assert reports[0]["epoch"] == reports[1]["epoch"] < 5
     assert reports[0]["outcome"] == reports[1]["outcome"] == "stopped_early"
+
+
+class _RankDependentScore(BoringModel):
+    """Logs a training metric that rank 0 sees rise (epoch) and rank 1 see fall (-3 x epoch)."""
+
+    def training_step(self, batch: Any, batch_idx: int) -> Any:
+        output = super().training_step(batch, batch_idx)
+        epoch = float(self.current_epoch)
+        score = epoch if self.trainer.global_rank == 0 else -3.0 * epoch
+        output["log"]["train_score"] = torch.tensor(score)
+        return output
+
+
+def test_a_checkpoint_decision_on_a_training_metric_is_the_same_on_every_rank(
+    tmp_path: Path,
+) -> None:
+    # alone, rank 0 would save only epoch 0 (its score rises) and rank 1 every epoch; since a
+    # save is collective, disagreeing ranks would wait for each other until the timeout
+    checkpoint = pl.callbacks.ModelCheckpoint(monitor="train_score", mode="min", save_top_k=1)
+    trainer = pl.Trainer(max_epochs=3, distributed_backend="ddp_cpu", num_processes=2,
+                         default_root_dir=str(tmp_path), checkpoint_callback=checkpoint,
+                         progress_bar_refresh_rate=0, weights_summary=None,
+                         num_sanity_val_steps=0)
+    start = time.monotonic()
+    trainer.fit(_RankDependentScore(batch_size=8, n=64))
+    assert time.monotonic() - start < 60
+    assert trainer.lifecycle.outcome == "completed"
+    best = trainer.checkpoint_callback
+    assert best.best_model_score == pytest.approx(-2.0)  # the mean, (2 + -6) / 2, at epoch 2
+    assert "epoch=2" in Path(best.best_model_path).name and Path(best.best_model_path).is_file()
+    assert float(trainer.callback_metrics["train_score"]) == pytest.approx(-2.0)
 
 
 def test_ddp_asked_without_processes_or_gpus_is_a_clear_error() -> None:

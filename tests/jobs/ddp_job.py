@@ -63,6 +63,8 @@ def main() -> None:
     report = {"epoch": trainer.current_epoch, "step": trainer.global_step,
               "val_loss": float(trainer.callback_metrics["val_loss"]),
               "world_size": trainer.world_size, "outcome": trainer.lifecycle.outcome}
+    if not args.split_score:
+        report["test"] = trainer.test()  # every rank tests its shard; the results are agreed
     with open(os.path.join(args.root, f"rank{trainer.global_rank}.json"), "w") as handle:
         json.dump(report, handle)
     if trainer.is_global_zero:
