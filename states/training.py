@@ -51,6 +51,35 @@ class BatchRunner:
         self.data_parallel = ctx.backend.data_parallel
         self._factor_epoch = -1
         self._factor = 1
+        # the usual case runs in one frame (see _run_plain); anything else takes run()'s path
+        self.plain = not (
+            self.multi_opt or self.tbptt or self.data_parallel or self.autocast
+            or self.step_end is not None or self.collect or self.own_backward or self.own_step
+            or self.backend_step is not None or self.own_zero_grad
+            or self.before_zero_grad is not None or self.on_after_backward is not None
+            or self.distributed or self.clip > 0 or ctx.config.terminate_on_nan
+            or ctx.config.accumulate_grad_batches != 1 or len(ctx.optimizers) != 1
+        )
+        if self.plain:
+            self.run = self._run_plain  # type: ignore[method-assign]
+
+    def _run_plain(self, batch: Any, batch_idx: int, is_last: bool) -> None:
+        """``run`` for one optimizer without accumulation, clipping, TBPTT, AMP, data
+        parallelism or overridden step hooks: the same calls in the same order, in one frame."""
+        ctx = self.ctx
+        progress = ctx.progress
+        output = ctx.validator("training_step", "training_step",
+                               self.step_fn(ctx.backend.to_device(batch), batch_idx),
+                               progress.epoch, batch_idx)
+        ctx.metrics.add_training_step(output)
+        output["loss"].backward()
+        optimizer = ctx.optimizers[0]
+        optimizer.step()
+        optimizer.zero_grad()
+        progress.global_step += 1
+        if ctx.schedulers:
+            step_schedulers(ctx.schedulers, "step", progress.global_step,
+                            ctx.metrics.callback_metrics)
 
     def run(self, batch: Any, batch_idx: int, is_last: bool) -> None:
         """Train on one batch; steps the optimizers when accumulation is complete."""

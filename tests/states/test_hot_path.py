@@ -83,3 +83,46 @@ def test_the_progress_bar_reads_metrics_only_when_it_redraws(
     short = _conversions_of_fit(tmp_path, conversions, 12, callbacks=[bar()])
     long = _conversions_of_fit(tmp_path, conversions, 24, callbacks=[bar()])
     assert long == short, (dict(short), dict(long))
+
+
+# the one-frame path for the usual case
+def _fit_weights(tmp_path: Any, **trainer_args: Any) -> list[torch.Tensor]:
+    pl.seed_everything(3)
+    model = Logging()
+    quiet_trainer(tmp_path, max_epochs=2, logger=False, checkpoint_callback=False,
+                  **trainer_args).fit(model)
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def test_the_plain_path_trains_exactly_like_the_general_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
+) -> None:
+    from states.training import BatchRunner
+
+    taken: list[bool] = []
+    original = BatchRunner._run_plain
+
+    def watched(self: BatchRunner, *args: Any) -> None:
+        taken.append(True)
+        original(self, *args)
+
+    monkeypatch.setattr(BatchRunner, "_run_plain", watched)
+    plain = _fit_weights(tmp_path)
+    assert taken  # a module with one optimizer and no extras takes the one-frame path
+    monkeypatch.setattr(BatchRunner, "_run_plain", BatchRunner.run)  # the general path instead
+    general = _fit_weights(tmp_path)
+    assert all(torch.equal(a, b) for a, b in zip(plain, general))
+
+
+@pytest.mark.parametrize("option", [dict(gradient_clip_val=0.5), dict(accumulate_grad_batches=2),
+                                    dict(terminate_on_nan=True), dict(precision="bf16")])
+def test_anything_beyond_the_usual_case_takes_the_general_path(
+    option: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
+) -> None:
+    from states.training import BatchRunner
+
+    def refuse(self: BatchRunner, *args: Any) -> None:
+        raise AssertionError(f"the one-frame path was taken with {option}")
+
+    monkeypatch.setattr(BatchRunner, "_run_plain", refuse)
+    _fit_weights(tmp_path, **option)
