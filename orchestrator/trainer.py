@@ -206,6 +206,8 @@ class Trainer:
         if self.world_size > 1 and not weights_only:
             per_rank = self.backend.gather_object(rng_state())
         if self.is_global_zero:
+            if self.logger is not None:
+                self.logger.write_pending()  # a resume from this file has every row before it
             checkpoint = capture(self, weights_only)
             if per_rank is not None:
                 checkpoint["rng_per_rank"] = per_rank

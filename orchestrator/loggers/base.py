@@ -41,6 +41,13 @@ class LightningLoggerBase(ABC):
         """Flush and close at the end of a run; ``status`` says how it ended."""
         self.save()
 
+    def write_pending(self) -> None:  # noqa: B027 - loggers that write at once need nothing
+        """Write every row kept so far, before returning.
+
+        Called before a checkpoint is saved, so that a run resumed from it, even after the
+        process was killed, has every row logged up to it.
+        """
+
 
 class LoggerCollection(LightningLoggerBase):
     """Several loggers behind one; ``experiment`` is the list of their experiments."""
@@ -78,6 +85,10 @@ class LoggerCollection(LightningLoggerBase):
     def finalize(self, status: str) -> None:
         for lg in self.loggers:
             lg.finalize(status)
+
+    def write_pending(self) -> None:
+        for lg in self.loggers:
+            lg.write_pending()
 
 
 def hparams_as_dict(params: Any) -> dict[str, Any]:

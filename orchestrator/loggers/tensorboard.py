@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,8 @@ class TensorBoardLogger(LightningLoggerBase):
         self._writer: Any = None  # a SummaryWriter, created on first use
         self._writer_kwargs = writer_kwargs
         self._purge_step: int | None = None
+        self._rows: list[tuple[int | None, dict[str, float]]] = []  # logged, not yet written
+        self._background: _RowWriter | None = None
 
     @property
     def name(self) -> str:
@@ -75,21 +79,51 @@ class TensorBoardLogger(LightningLoggerBase):
         TensorBoard drops events of earlier files from ``step`` on (``purge_step``), so steps
         a killed run logged after its checkpoint are not shown twice.
         """
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        self._close_writer()
         self._version = version
         self._purge_step = step
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
-        """Write one event holding every scalar of the row (a third of ``add_scalar`` per value)."""
-        from tensorboard.compat.proto.summary_pb2 import Summary
+        """Keep the row; ``save`` (every ``log_save_interval`` steps) writes the kept rows."""
+        self._rows.append((step, dict(metrics)))
 
-        values = [Summary.Value(tag=key, simple_value=float(value))
-                  for key, value in metrics.items()]
-        file_writer = self.experiment.file_writer
-        assert file_writer is not None
-        file_writer.add_summary(Summary(value=values), step)
+    def save(self) -> None:
+        """Write the kept rows and flush the event file, on a background thread.
+
+        Building the events and flushing (which waits for TensorBoard's own writer thread)
+        costs the training thread nothing; an error in it is raised by the next ``save``.
+        """
+        writer = self.experiment  # created here: the folder and the file exist from now on
+        if self._background is None:
+            self._background = _RowWriter(writer)
+        rows, self._rows = self._rows, []
+        self._background.submit(rows)
+
+    def write_pending(self) -> None:
+        """Write the kept rows and flush, and wait for it (before a checkpoint is saved)."""
+        if not self._rows and self._background is None:
+            return
+        self.save()
+        assert self._background is not None
+        self._background.wait()
+
+    def finalize(self, status: str) -> None:
+        """Write every kept row, flush and close: the event file is complete on return."""
+        self._close_writer()
+
+    def _close_writer(self) -> None:
+        background, self._background = self._background, None
+        if background is not None:
+            background.stop()  # waits for the rows it was given
+        rows, self._rows = self._rows, []
+        if rows:
+            _write_rows(self.experiment, rows)
+        if self._writer is not None:
+            self._writer.flush()
+            self._writer.close()
+            self._writer = None
+        if background is not None:
+            background.raise_error()
 
     def log_hyperparams(self, params: Any) -> None:
         from torch.utils.tensorboard.summary import hparams as hparams_summary
@@ -103,22 +137,64 @@ class TensorBoardLogger(LightningLoggerBase):
         for summary in (experiment, session_start, session_end):
             writer.add_summary(summary)
 
-    def save(self) -> None:
-        if self._writer is not None:
-            self._writer.flush()
-
-    def finalize(self, status: str) -> None:
-        if self._writer is not None:
-            self._writer.flush()
-            self._writer.close()
-            self._writer = None
-
     def _next_version(self) -> int:
         if not os.path.isdir(self.root_dir):
             return 0
         found = [int(m.group(1)) for d in os.listdir(self.root_dir)
                  if (m := re.fullmatch(r"version_(\d+)", d))]
         return max(found) + 1 if found else 0
+
+
+def _write_rows(writer: Any, rows: list[tuple[int | None, dict[str, float]]]) -> None:
+    """One event per row holding all its scalars (a third of ``add_scalar`` per value)."""
+    from tensorboard.compat.proto.summary_pb2 import Summary
+
+    file_writer = writer.file_writer
+    assert file_writer is not None
+    for step, metrics in rows:
+        values = [Summary.Value(tag=key, simple_value=float(value))
+                  for key, value in metrics.items()]
+        file_writer.add_summary(Summary(value=values), step)
+
+
+class _RowWriter:
+    """A thread that writes batches of rows to a SummaryWriter and flushes it, in order."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+        self.batches: queue.Queue[list[Any] | None] = queue.Queue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True,
+                                       name="orchestrator-tensorboard-rows")
+        self.thread.start()
+
+    def submit(self, rows: list[Any]) -> None:
+        self.raise_error()
+        self.batches.put(rows)
+
+    def wait(self) -> None:
+        """Return once every batch submitted so far is written and flushed."""
+        self.batches.join()
+        self.raise_error()
+
+    def stop(self) -> None:
+        self.batches.put(None)
+        self.thread.join()
+
+    def raise_error(self) -> None:
+        error, self.error = self.error, None
+        if error is not None:
+            raise error
+
+    def _run(self) -> None:
+        while (rows := self.batches.get()) is not None:
+            try:
+                _write_rows(self.writer, rows)
+                self.writer.flush()
+            except Exception as exc:  # noqa: BLE001 - handed to the training thread
+                self.error = exc
+            finally:
+                self.batches.task_done()
 
 
 def _loggable(value: Any) -> Any:

@@ -392,3 +392,61 @@ def test_loss_tensor_logged_as_float(tmp_path: Path) -> None:
     rows = [c[2] for c in recorder.calls if c[0] == "log_metrics"]
     assert rows and all(type(v) is float for row in rows for v in row.values())
     assert all(row["const"] == 2.5 for row in rows)
+
+
+# rows are kept, then written every log_save_interval off the training thread
+def _written(log_dir: str | Path, tag: str) -> list[tuple[int, float]]:
+    try:
+        return scalars(log_dir, tag)
+    except KeyError:
+        return []
+
+
+def test_rows_are_written_at_save_and_all_of_them_at_finalize(tmp_path: Path) -> None:
+    import time
+
+    logger = TensorBoardLogger(tmp_path, name="rows")
+    logger.log_metrics({"a": 1.0}, 0)
+    logger.log_metrics({"a": 2.0}, 1)
+    logger.save()  # the background thread writes and flushes these two
+    deadline = time.monotonic() + 10
+    while _written(logger.log_dir, "a") != [(0, 1.0), (1, 2.0)]:
+        assert time.monotonic() < deadline, _written(logger.log_dir, "a")
+        time.sleep(0.02)
+    logger.log_metrics({"a": 3.0}, 2)
+    assert _written(logger.log_dir, "a") == [(0, 1.0), (1, 2.0)]  # kept until the next save
+    logger.finalize("completed")
+    assert _written(logger.log_dir, "a") == [(0, 1.0), (1, 2.0), (2, 3.0)]
+
+
+def test_write_pending_returns_once_the_rows_are_in_the_file(tmp_path: Path) -> None:
+    logger = TensorBoardLogger(tmp_path, name="rows")
+    for step in range(5):
+        logger.log_metrics({"a": float(step)}, step)
+    logger.write_pending()
+    assert _written(logger.log_dir, "a") == [(s, float(s)) for s in range(5)]
+    logger.finalize("completed")
+
+
+def test_an_error_writing_rows_is_raised_by_the_next_save(tmp_path: Path) -> None:
+    logger = TensorBoardLogger(tmp_path, name="rows")
+    logger.log_metrics({"a": "not a number"}, 0)  # type: ignore[dict-item]
+    logger.save()
+    with pytest.raises(ValueError, match="not a number"):
+        logger.write_pending()
+
+
+def test_rows_before_a_checkpoint_are_in_the_event_file_when_it_is_saved(tmp_path: Path) -> None:
+    seen: list[list[tuple[int, float]]] = []
+
+    class SavesAtBatch3(TrainOnlyModel):
+        def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+            if batch_idx == 3:
+                self.trainer.save_checkpoint(str(tmp_path / "mid.ckpt"))
+                seen.append(_written(tb_dir(self.trainer), "train_loss"))
+            return super().training_step(batch, batch_idx)
+
+    trainer = quiet_trainer(tmp_path, max_epochs=1, row_log_interval=1, log_save_interval=1000,
+                            checkpoint_callback=False)
+    trainer.fit(SavesAtBatch3())
+    assert [step for step, _ in seen[0]] == [0, 1, 2]  # no save() yet: the checkpoint wrote them
