@@ -37,8 +37,9 @@ def make_net() -> nn.Module:
     return nn.Sequential(nn.Linear(FEATURES, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 1))
 
 
-def plain_loop(batches: int, epochs: int) -> nn.Module:
-    """The reference: a hand-written PyTorch training loop."""
+def plain_loop(batches: int, epochs: int,
+               after_step: Callable[[], Any] | None = None) -> nn.Module:
+    """The reference: a hand-written PyTorch training loop (``after_step`` for the lockstep)."""
     net = make_net()
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     loader = DataLoader(PreBatched(batches), batch_size=None)
@@ -48,6 +49,8 @@ def plain_loop(batches: int, epochs: int) -> nn.Module:
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if after_step is not None:
+                after_step()
     return net
 
 
@@ -122,16 +125,7 @@ def plain_lockstep_ratio(batches: int, epochs: int) -> float:
     """The method's floor: the plain loop against its own shadow (ideally 1.0)."""
     shadow = ShadowPlainLoop(batches)
     start = time.perf_counter()
-    net = make_net()
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
-    loader = DataLoader(PreBatched(batches), batch_size=None)
-    for _ in range(epochs):
-        for x, y in loader:
-            loss = F.mse_loss(net(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            shadow.step()
+    plain_loop(batches, epochs, after_step=shadow.step)
     total = time.perf_counter() - start
     return (total - shadow.seconds) / shadow.seconds
 
