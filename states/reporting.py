@@ -25,7 +25,7 @@ def log_step_row(ctx: RunContext) -> None:
     if step % ctx.config.row_log_interval == 0:
         row = ctx.metrics.take_step_log()
         if row:
-            row = to_floats(reduced(ctx, row))
+            row = to_floats(agreed(ctx, row))  # a key logged on some ranks only stays local
             row["epoch"] = float(ctx.progress.epoch)
             ctx.metrics.logged_metrics.update(row)
             ctx.loggers.log_metrics(row, step - 1)

@@ -142,6 +142,27 @@ def test_a_checkpoint_decision_on_a_training_metric_is_the_same_on_every_rank(
     assert float(trainer.callback_metrics["train_score"]) == pytest.approx(-2.0)
 
 
+class _LogsOnRankZeroOnly(BoringModel):
+    def training_step(self, batch: Any, batch_idx: int) -> Any:
+        output = super().training_step(batch, batch_idx)
+        if self.trainer.global_rank == 0:
+            output["log"]["only_on_zero"] = torch.tensor(1.0)
+        return output
+
+
+def test_a_key_logged_on_one_rank_only_neither_hangs_nor_pairs_with_another(
+    tmp_path: Path,
+) -> None:
+    trainer = pl.Trainer(max_epochs=1, distributed_backend="ddp_cpu", num_processes=2,
+                         default_root_dir=str(tmp_path), row_log_interval=1,
+                         progress_bar_refresh_rate=0, weights_summary=None,
+                         num_sanity_val_steps=0)
+    start = time.monotonic()
+    trainer.fit(_LogsOnRankZeroOnly(batch_size=8, n=64))
+    assert time.monotonic() - start < 60 and trainer.lifecycle.outcome == "completed"
+    assert float(trainer.logged_metrics["only_on_zero"]) == 1.0  # rank zero's own value
+
+
 def test_ddp_asked_without_processes_or_gpus_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="distributed_backend='ddp'.*'ddp_cpu'"):
         pl.Trainer(distributed_backend="ddp")
