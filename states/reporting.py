@@ -11,8 +11,7 @@ import torch
 from states.context import RunContext
 from states.metrics import to_floats
 
-__all__ = ["agree_on_step_metrics", "agreed", "log_epoch_end", "log_step_row", "reduced",
-           "test_results"]
+__all__ = ["agree_on_step_metrics", "agreed", "log_epoch_end", "log_step_row", "test_results"]
 
 _LOADER_SUFFIX = re.compile(r"^(.*)/dataloader_idx_(\d+)$")
 
@@ -39,7 +38,7 @@ def log_epoch_end(ctx: RunContext, output: Mapping[str, Any] | None) -> None:
     Every row is written at the index of the optimizer step it follows (``global_step - 1``),
     so a resumed run can purge what a killed run wrote after its checkpoint.
     """
-    log = ctx.metrics.add_epoch_end(reduced(ctx, output) if output else output)
+    log = ctx.metrics.add_epoch_end(agreed(ctx, output) if output else output)
     if log:
         row = to_floats(log)
         row["epoch"] = float(ctx.progress.epoch)
@@ -47,38 +46,27 @@ def log_epoch_end(ctx: RunContext, output: Mapping[str, Any] | None) -> None:
         ctx.loggers.log_metrics(row, max(ctx.progress.global_step - 1, 0))
 
 
-def reduced(ctx: RunContext, values: Mapping[str, Any]) -> dict[str, Any]:
+def agreed(ctx: RunContext, values: Mapping[str, Any]) -> dict[str, Any]:
     """``values`` with every scalar averaged over the processes (nested dicts too).
 
-    Every process calls this at the same points with the same keys, in sorted order.
+    The processes first agree on the keys, each with its kind (scalar or dict): a key only some
+    of them have stays local, so a conditional log on one rank can neither pair up different
+    metrics nor leave a collective waiting. The reductions then run in sorted key order.
     """
     if ctx.backend.world_size == 1:
         return dict(values)
-    out: dict[str, Any] = {}
-    for key in sorted(values):
-        value = values[key]
-        if isinstance(value, Mapping):
-            out[key] = reduced(ctx, value)
-        elif _is_scalar(value):
-            out[key] = ctx.backend.reduce(torch.as_tensor(value, dtype=torch.float32))
-        else:
-            out[key] = value
-    return out
-
-
-def agreed(ctx: RunContext, values: Mapping[str, Any]) -> dict[str, Any]:
-    """``values`` with each scalar that every process has averaged over the processes.
-
-    The processes first agree on the keys (a key only some of them logged stays local), so a
-    conditional log on one rank cannot pair up different metrics or leave a collective waiting.
-    """
-    if ctx.backend.world_size == 1:
-        return dict(values)
-    mine = sorted(k for k, v in values.items() if _is_scalar(v))
+    mine = sorted((key, "dict" if isinstance(value, Mapping) else "scalar")
+                  for key, value in values.items()
+                  if isinstance(value, Mapping) or _is_scalar(value))
     every = ctx.backend.gather_object(mine)
-    common = set(every[0]).intersection(*every[1:])
+    common = sorted(set(every[0]).intersection(*every[1:]))
     out = dict(values)
-    out.update(reduced(ctx, {k: values[k] for k in sorted(common)}))
+    for key, kind in common:
+        value = values[key]
+        if kind == "dict":
+            out[key] = agreed(ctx, value)
+        else:
+            out[key] = ctx.backend.reduce(torch.as_tensor(value, dtype=torch.float32))
     return out
 
 

@@ -17,12 +17,13 @@ class _TwoRanks:
 
     world_size = 2
 
-    def __init__(self, other_keys: list[str]) -> None:
-        self.other_keys = other_keys
+    def __init__(self, other_keys: list[str], other_dicts: tuple[str, ...] = ()) -> None:
+        self.other = sorted([(k, "scalar") for k in other_keys]
+                            + [(k, "dict") for k in other_dicts])
         self.reduced: list[float] = []
 
     def gather_object(self, obj: Any) -> list[Any]:
-        return [obj, sorted(self.other_keys)]
+        return [obj, self.other]
 
     def reduce(self, tensor: torch.Tensor, op: str = "mean") -> torch.Tensor:
         self.reduced.append(float(tensor))
@@ -42,6 +43,15 @@ def test_only_keys_every_process_has_are_reduced_in_sorted_order() -> None:
     assert float(out["a"]) == 1001.0 and float(out["b"]) == 1002.0
     assert float(out["only_here"]) == 5.0  # logged here alone: left as it is
     assert out["text"] == "kept" and torch.equal(out["vector"], torch.ones(3))
+
+
+def test_nested_dicts_agree_level_by_level_and_a_kind_mismatch_stays_local() -> None:
+    backend = _TwoRanks(other_keys=["a", "c"], other_dicts=("log",))
+    values = {"log": {"a": 1.0, "b": 2.0}, "a": 3.0, "c": {"x": 4.0}}
+    out = agreed(_ctx(backend), values)
+    assert float(out["a"]) == 1003.0 and float(out["log"]["a"]) == 1001.0
+    assert out["log"]["b"] == 2.0  # not on the other rank
+    assert out["c"] == {"x": 4.0}  # a dict here, a scalar there: left as it is
 
 
 def test_one_process_changes_nothing_and_calls_no_collective() -> None:
