@@ -204,7 +204,17 @@ class Trainer:
             raise MisconfigurationError("save_checkpoint needs a model: call fit(model) first")
         per_rank = None
         if self.world_size > 1 and not weights_only:
-            per_rank = self.backend.gather_object(rng_state())
+            try:
+                per_rank = self.backend.gather_object(rng_state())
+            except RuntimeError as exc:  # a timeout, or another collective met this one
+                raise MisconfigurationError(
+                    f"save_checkpoint({str(filepath)!r}) on rank {self.global_rank}: under DDP "
+                    "it gathers every process's generator states, and the other processes did "
+                    "not call it at the same point (within ORCHESTRATOR_DDP_TIMEOUT seconds); "
+                    "call it on every process, from a hook that runs on all of them (as "
+                    "ModelCheckpoint does): rank zero alone writes the file. "
+                    f"The collective said: {str(exc)[:200]}"
+                ) from None
         if self.is_global_zero:
             if self.logger is not None:
                 self.logger.write_pending()  # a resume from this file has every row before it

@@ -163,6 +163,33 @@ def test_a_key_logged_on_one_rank_only_neither_hangs_nor_pairs_with_another(
     assert float(trainer.logged_metrics["only_on_zero"]) == 1.0  # rank zero's own value
 
 
+class _SavesOnRankZeroOnly(BoringModel):
+    def training_step(self, batch: Any, batch_idx: int) -> Any:
+        if batch_idx == 1 and self.trainer.global_rank == 0:
+            self.trainer.save_checkpoint("rank0_only.ckpt")
+        return super().training_step(batch, batch_idx)
+
+
+def test_save_checkpoint_called_on_one_rank_only_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import datetime
+
+    import backends.ddp
+
+    monkeypatch.setattr(backends.ddp, "_TIMEOUT", datetime.timedelta(seconds=5))
+    monkeypatch.chdir(tmp_path)
+    trainer = pl.Trainer(max_epochs=1, distributed_backend="ddp_cpu", num_processes=2,
+                         logger=False, checkpoint_callback=False, progress_bar_refresh_rate=0,
+                         weights_summary=None, num_sanity_val_steps=0)
+    start = time.monotonic()
+    with pytest.raises(WorkerFailedError,
+                       match=r"(?s)save_checkpoint\('rank0_only.ckpt'\) on rank 0.*every process"):
+        trainer.fit(_SavesOnRankZeroOnly(batch_size=8, n=64))
+    assert time.monotonic() - start < 60
+    assert not (tmp_path / "rank0_only.ckpt").exists()
+
+
 def test_ddp_asked_without_processes_or_gpus_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="distributed_backend='ddp'.*'ddp_cpu'"):
         pl.Trainer(distributed_backend="ddp")
