@@ -163,8 +163,10 @@ def _run_rank(rank: int, backend: DDPBackend, fn: Callable[..., Any], args: tupl
         backend.failed = True
         # a peer's failure shows up here as a broken collective: mark it as a consequence
         text = str(exc)
+        # (a timed-out collective too: a peer did not join it, and that peer's error, if it
+        # raised one, says why)
         consequence = isinstance(exc, dist.DistBackendError) or "by peer" in text \
-            or "remote worker" in text
+            or "remote worker" in text or "Timed out" in text
         name = f"{'consequence' if consequence else 'error'}-{rank}.txt"
         with open(os.path.join(folder, name), "w") as handle:
             handle.write(f"rank {rank} failed:\n{traceback.format_exc()}")
