@@ -101,11 +101,10 @@ class TensorBoardLogger(LightningLoggerBase):
 
     def write_pending(self) -> None:
         """Write the kept rows and flush, and wait for it (before a checkpoint is saved)."""
-        if not self._rows and self._background is None:
-            return
-        self.save()
-        assert self._background is not None
-        self._background.wait()
+        if self._rows:
+            self.save()
+        if self._background is not None:  # no new rows: wait for those given, no extra flush
+            self._background.wait()
 
     def finalize(self, status: str) -> None:
         """Write every kept row, flush and close: the event file is complete on return."""
