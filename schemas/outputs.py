@@ -154,7 +154,8 @@ class OutputValidator:
         """The common case, checked without pydantic: a loss tensor, bare or alone in a dict."""
         loss = output if isinstance(output, torch.Tensor) else output["loss"]
         try:
-            return {"loss": _check_loss(loss)}
+            _check_loss(loss)
+            return output if type(output) is dict else {"loss": loss}
         except ValueError as exc:
             raise HookOutputError(
                 f"{hook} returned {{'loss': ...}} {_where(epoch, batch)}: the value of 'loss' "
