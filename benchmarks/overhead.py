@@ -42,6 +42,8 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=400)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--block", type=int, default=50,
+                        help="steps per block in the block lockstep (part 3)")
     parser.add_argument("--cpu-time", action="store_true",
                         help="time whole runs with time.process_time instead of wall time")
     args = parser.parse_args()
@@ -91,20 +93,23 @@ def main() -> None:
         print(f"{name:10s} {median(values):8.4f} s  {median(values) / steps * 1e6:7.1f} us/step"
               f"  ratio {ratio:5.3f} (of medians {of_medians:5.3f}){target}")
 
-    print(f"\n2. lockstep: one plain-loop step after every fit step, each timed alone; "
-          f"median of {args.repeats}")
-    lockstep: dict[str, list[float]] = {"plain": []}
-    lockstep.update({name: [] for name in fits})
-    for _ in range(args.repeats):
-        lockstep["plain"].append(plain_lockstep_ratio(args.batches, args.epochs))
-        for name, fit in fits.items():
-            lockstep[name].append(lockstep_ratio(fit, args.batches))
-    for name, ratios in lockstep.items():
-        target = f"  (target <= {targets[name]:.2f})" if name in targets else \
-            "  (the method's floor: plain loop against itself)" if name == "plain" else \
-            "  (Lightning's lean fit, same task)"
-        print(f"{name:10s} ratio {median(ratios):5.3f}  range {min(ratios):5.3f} - "
-              f"{max(ratios):5.3f}{target}")
+    parts = [(2, 1, "one plain-loop step after every fit step"),
+             (3, args.block, f"{args.block} plain-loop steps after every {args.block} fit steps")]
+    for number, block, how in parts:
+        print(f"\n{number}. lockstep, block {block}: {how}, each loop timed alone; "
+              f"median of {args.repeats}")
+        lockstep: dict[str, list[float]] = {"plain": []}
+        lockstep.update({name: [] for name in fits})
+        for _ in range(args.repeats):
+            lockstep["plain"].append(plain_lockstep_ratio(args.batches, args.epochs, block))
+            for name, fit in fits.items():
+                lockstep[name].append(lockstep_ratio(fit, args.batches, block))
+        for name, ratios in lockstep.items():
+            target = f"  (target <= {targets[name]:.2f})" if name in targets else \
+                "  (the method's floor: plain loop against itself)" if name == "plain" else \
+                "  (Lightning's lean fit, same task)"
+            print(f"{name:10s} ratio {median(ratios):5.3f}  range {min(ratios):5.3f} - "
+                  f"{max(ratios):5.3f}{target}")
 
     same = all(torch.equal(a, b) for a, b in zip(plain_loop(args.batches, args.epochs).parameters(),
                                                  lean().parameters()))
@@ -142,7 +147,10 @@ def _lightning_fit(args: argparse.Namespace) -> Any:
             self.shadow = shadow
 
         def on_train_batch_end(self, *unused: Any) -> None:
-            self.shadow.step()
+            self.shadow.after_fit_step()
+
+        def on_train_end(self, *unused: Any) -> None:
+            self.shadow.catch_up()
 
     def fit(*shadows: ShadowPlainLoop) -> Any:
         model = LitTiny()

@@ -1,0 +1,48 @@
+"""The benchmark harness measures what it says: the same task, the same number of steps."""
+
+from __future__ import annotations
+
+import math
+import pytest
+import torch
+
+from benchmarks.common import (
+    ShadowPlainLoop,
+    TinyModule,
+    lean_trainer,
+    lockstep_ratio,
+    plain_lockstep_ratio,
+    plain_loop,
+)
+
+
+def _same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    return all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters(), strict=True))
+
+
+def test_the_lean_fit_ends_with_the_plain_loops_weights_bit_for_bit() -> None:
+    model = TinyModule(batches=12)
+    lean_trainer(epochs=2).fit(model)
+    assert _same_weights(model.net, plain_loop(batches=12, epochs=2))
+
+
+@pytest.mark.parametrize("block", [1, 3, 50])
+def test_the_shadow_takes_as_many_plain_steps_as_the_fit(block: int) -> None:
+    # 2 epochs of 10 batches: with blocks of 3 the last 2 steps are run at the end of training,
+    # with blocks of 50 all of them are; either way the shadow ends where 20 plain steps end
+    shadow = ShadowPlainLoop(batches=10, block=block)
+    lean_trainer(epochs=2, callbacks=[shadow]).fit(TinyModule(batches=10))
+    assert shadow.pending == 0 and shadow.seconds > 0
+    assert _same_weights(shadow.net, plain_loop(batches=10, epochs=2))
+
+
+@pytest.mark.parametrize("block", [1, 5])
+def test_lockstep_ratios_are_finite_and_positive(block: int) -> None:
+    floor = plain_lockstep_ratio(batches=10, epochs=1, block=block)
+
+    def fit(shadow: ShadowPlainLoop) -> None:
+        lean_trainer(epochs=1, callbacks=[shadow]).fit(TinyModule(batches=10))
+
+    ratio = lockstep_ratio(fit, batches=10, block=block)
+    assert math.isfinite(floor) and floor > 0
+    assert math.isfinite(ratio) and ratio > 0
