@@ -1,8 +1,10 @@
 """Per-step overhead of Trainer.fit against a plain PyTorch loop, in the same process.
 
-    python benchmarks/overhead.py [--batches 400] [--epochs 2] [--repeats 7]
+    python benchmarks/overhead.py [--batches 400] [--epochs 2] [--repeats 7] [--block 50]
 
-Prints the median seconds of each variant and its ratio to the plain loop. Targets: lean
+Prints, for each variant, its ratio to the plain loop three ways: whole runs interleaved
+(median seconds and ratios), lockstep with one plain step after every fit step, and lockstep
+in blocks of ``--block`` steps (see ``ShadowPlainLoop``). Targets: lean
 (no logger, no checkpoints, no progress bar; output validation on) <= 1.03; default features
 (TensorBoard every row_log_interval, epoch checkpoints, progress bar to a non-terminal stream,
 log/progress_bar dicts every step) <= 1.10; the same with strict_outputs=True <= 1.10.
