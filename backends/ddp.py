@@ -97,6 +97,12 @@ class DDPBackend(Backend):
         if self.device_type == "cuda":
             torch.cuda.set_device(self.local_rank)
             self.root_device = torch.device("cuda", self.local_rank)
+        # torch._dynamo, first imported by building an optimizer, keeps references to a
+        # process group that exists when it is imported: destroy_process_group then leaves
+        # gloo's threads running until the interpreter shuts down, where they can abort the
+        # process. Imported before the group exists, it holds none.
+        import torch._dynamo  # noqa: F401
+
         dist.init_process_group(backend, rank=self.global_rank, world_size=self.world_size,
                                 timeout=_TIMEOUT)
         # leave the group before the interpreter shuts down: a group still alive then can

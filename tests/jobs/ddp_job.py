@@ -4,12 +4,14 @@
     python -m tests.jobs.ddp_job ROOT --spawn [options]
 
 Each process writes ROOT/rank<R>.json (its epoch, step and metrics); the process that called
-fit writes ROOT/final.pt with the weights.
+fit writes ROOT/final.pt with the weights. At exit, after the backend has left the process
+group, each process writes ROOT/threads<R>.json: the names of its native threads then.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 from typing import Any
@@ -43,6 +45,25 @@ class DDPModel(BoringModel):
         return result
 
 
+def _report_threads_at_exit(root: str) -> None:
+    """Register (before fit, so it runs after the backend's own exit handler, atexit being
+    last-in first-out) a report of the process's native threads."""
+    def report() -> None:
+        tasks = "/proc/self/task"
+        names = []
+        for task in os.listdir(tasks):
+            try:
+                with open(os.path.join(tasks, task, "comm")) as handle:
+                    names.append(handle.read().strip())
+            except OSError:  # the thread ended meanwhile
+                pass
+        rank = os.environ.get("RANK", "0")
+        with open(os.path.join(root, f"threads{rank}.json"), "w") as handle:
+            json.dump(sorted(names), handle)
+
+    atexit.register(report)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("root")
@@ -51,6 +72,7 @@ def main() -> None:
     parser.add_argument("--split-score", action="store_true")
     parser.add_argument("--epochs", type=int, default=2)
     args = parser.parse_args()
+    _report_threads_at_exit(args.root)
     pl.seed_everything(0)
     model = DDPModel(8, args.fail_rank, args.split_score)
     early = pl.callbacks.EarlyStopping(monitor="score", patience=1, mode="min") \
