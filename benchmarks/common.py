@@ -88,9 +88,10 @@ class ShadowPlainLoop(pl.Callback):
     training, so both loops take the same number of steps. The two interleave, so a slow
     spell of a shared machine slows both alike: (fit time - shadow time) / shadow time is
     the fit's ratio to the plain loop, steady to about 1% where whole runs vary by 10%.
-    With ``block=1`` every fit step starts with caches the plain step just used, which
-    weighs on the code the plain loop does not share; longer blocks leave each loop its
-    caches as in a run of its own.
+    With ``block=1`` every fit step starts right after a plain step, which presumably leaves
+    the caches cold for the code the plain loop does not share (the fit reads about 2% higher
+    than with blocks of 50); longer blocks leave each loop its caches as in a run of its own,
+    but repeat less well.
     """
 
     def __init__(self, batches: int, block: int = 1) -> None:
@@ -101,12 +102,6 @@ class ShadowPlainLoop(pl.Callback):
         self.block = block
         self.pending = 0
         self.seconds = 0.0
-
-    def step(self) -> None:
-        """One plain-loop step, timed."""
-        start = time.perf_counter()
-        self._step()
-        self.seconds += time.perf_counter() - start
 
     def _step(self) -> None:
         try:
