@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import importlib
 import os
 import socket
 import tempfile
@@ -101,7 +102,9 @@ class DDPBackend(Backend):
         # process group that exists when it is imported: destroy_process_group then leaves
         # gloo's threads running until the interpreter shuts down, where they can abort the
         # process. Imported before the group exists, it holds none.
-        import torch._dynamo  # noqa: F401
+        # (by import_module: an `import torch._dynamo` here would make `torch` a local name
+        # of this function and break the uses above it)
+        importlib.import_module("torch._dynamo")
 
         dist.init_process_group(backend, rank=self.global_rank, world_size=self.world_size,
                                 timeout=_TIMEOUT)

@@ -271,3 +271,18 @@ def test_a_distributed_sampler_the_user_set_is_kept_and_told_the_epoch() -> None
     assert sampler.epoch == 1
     assert len(first) == len(second) == 2  # 16 samples / 2 ranks / batches of 4
     assert not all(torch.equal(a, b) for a, b in zip(first, second))  # reshuffled per epoch
+
+
+def test_joining_a_group_on_gpus_first_selects_this_processs_gpu(monkeypatch: Any) -> None:
+    # runs without a GPU: set_device is replaced by a probe that stops before any group exists
+    class Selected(Exception):
+        pass
+
+    def select(index: int) -> None:
+        raise Selected(index)
+
+    monkeypatch.setattr(torch.cuda, "set_device", select)
+    backend = DDPBackend(num_processes=2, device_type="cuda")
+    with pytest.raises(Selected) as picked:
+        backend.init_group(rank=1)
+    assert picked.value.args == (1,)
