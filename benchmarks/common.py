@@ -140,8 +140,10 @@ class ShadowPlainLoop(pl.Callback):
         self.catch_up()
 
 
-def lockstep_ratio(fit: Callable[[ShadowPlainLoop], Any], batches: int, block: int = 1) -> float:
-    """``fit(shadow)`` runs a fit with ``shadow`` among its callbacks; its ratio to the plain loop."""
+def lockstep_ratio(fit: Callable[[ShadowPlainLoop], Any], batches: int,
+                   block: int = 1) -> float:
+    """``fit(shadow)`` runs a fit with ``shadow`` among its callbacks; its ratio to the plain
+    loop."""
     shadow = ShadowPlainLoop(batches, block)
     start = time.perf_counter()
     fit(shadow)

@@ -11,4 +11,5 @@ from orchestrator.trainer import Trainer
 
 __version__ = "0.1.0"
 
-__all__ = ["Callback", "LightningModule", "Trainer", "__version__", "callbacks", "loggers", "seed_everything"]
+__all__ = ["Callback", "LightningModule", "Trainer", "__version__", "callbacks", "loggers",
+           "seed_everything"]

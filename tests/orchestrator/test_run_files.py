@@ -73,4 +73,5 @@ def test_a_directory_that_cannot_be_written_warns_once_and_the_run_goes_on(
             writer(lifecycle)  # type: ignore[arg-type]  # raises nothing
     finally:
         logger.remove(handler)
-    assert len(messages) == 1 and "could not write" in messages[0] and "lifecycle.json" in messages[0]
+    assert len(messages) == 1
+    assert "could not write" in messages[0] and "lifecycle.json" in messages[0]
