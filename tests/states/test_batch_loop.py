@@ -1,0 +1,199 @@
+"""The batch loop's per-batch decisions: the last batch, log rows, validation and stops.
+
+These pin behaviour the loop decides with counters set up once per pass (not per-batch
+arithmetic), for every kind of training loader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader, IterableDataset, TensorDataset
+
+import orchestrator as pl
+from orchestrator.loggers import LightningLoggerBase
+from tests.helpers import BoringModel, TrainOnlyModel, quiet_trainer, regression_data
+
+
+class Stream(IterableDataset):
+    """An unsized dataset: ``n`` samples, one at a time."""
+
+    def __init__(self, n: int) -> None:
+        self.x, self.y = regression_data(n).tensors
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        return iter(zip(self.x, self.y, strict=True))
+
+
+class ShortOfItsLength:
+    """A loader that is not a DataLoader and whose len() promises more batches than it has."""
+
+    def __init__(self, batches: int, claimed: int) -> None:
+        x, y = regression_data(4 * batches).tensors
+        self.batches = list(zip(x.split(4), y.split(4), strict=True))
+        self.claimed = claimed
+
+    def __len__(self) -> int:
+        return self.claimed
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.batches)
+
+
+class Recording(BoringModel):
+    """Records each training batch index, epoch ends and where validation checks run."""
+
+    def __init__(self, loader: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.loader = loader
+        self.batches: list[tuple[int, int]] = []
+        self.epoch_outputs: list[int] = []
+        self.val_at: list[tuple[int, int]] = []
+
+    def train_dataloader(self) -> Any:
+        return self.loader if self.loader is not None else super().train_dataloader()
+
+    def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        self.batches.append((self.current_epoch, batch_idx))
+        return super().training_step(batch, batch_idx)
+
+    def training_epoch_end(self, outputs: list[Any]) -> dict[str, Any]:
+        self.epoch_outputs.append(len(outputs))
+        return {}
+
+    def validation_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        if batch_idx == 0:  # where in the training epoch this check runs
+            trained = sum(1 for epoch, _ in self.batches if epoch == self.current_epoch)
+            self.val_at.append((self.current_epoch, trained))
+        return super().validation_step(batch, batch_idx)
+
+
+class RowLogger(LightningLoggerBase):
+    """Keeps the step of every metrics row and counts saves."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: list[int] = []
+        self.saves = 0
+
+    @property
+    def name(self) -> str:
+        return "rows"
+
+    @property
+    def version(self) -> int:
+        return 0
+
+    @property
+    def experiment(self) -> Any:
+        return None
+
+    def log_hyperparams(self, params: Any) -> None:
+        pass
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        if "train_loss" in metrics:
+            self.steps.append(int(step or 0))
+
+    def save(self) -> None:
+        self.saves += 1
+
+
+def _fit(tmp_path: Any, model: Any, **kwargs: Any) -> pl.Trainer:
+    options: dict[str, Any] = dict(max_epochs=2, logger=False, checkpoint_callback=False,
+                                   num_sanity_val_steps=0)
+    options.update(kwargs)
+    trainer = quiet_trainer(tmp_path, **options)
+    trainer.fit(model)
+    return trainer
+
+
+def test_an_unsized_loader_trains_every_batch_and_ends_each_epoch_once(tmp_path: Any) -> None:
+    model = Recording(DataLoader(Stream(20), batch_size=4))
+    trainer = _fit(tmp_path, model)
+    assert model.batches == [(e, b) for e in range(2) for b in range(5)]
+    assert model.epoch_outputs == [5, 5]
+    assert model.val_at == [(0, 5), (1, 5)]  # the epoch-end check, after the last batch
+    assert trainer.global_step == 10
+
+
+def test_a_loader_shorter_than_its_len_ends_the_epoch_when_it_runs_out(tmp_path: Any) -> None:
+    model = Recording(ShortOfItsLength(batches=3, claimed=7))
+    trainer = _fit(tmp_path, model)
+    assert model.batches == [(e, b) for e in range(2) for b in range(3)]
+    assert model.epoch_outputs == [3, 3]
+    assert trainer.global_step == 6
+
+
+def test_train_percent_check_stops_a_longer_loader_at_its_share(tmp_path: Any) -> None:
+    model = Recording(n=160)  # 10 batches of 16
+    trainer = _fit(tmp_path, model, train_percent_check=0.35)
+    assert model.batches == [(e, b) for e in range(2) for b in range(3)]
+    assert model.epoch_outputs == [3, 3]
+    assert trainer.global_step == 6
+
+
+def test_int_val_check_interval_validates_after_every_nth_batch_and_at_the_end(
+    tmp_path: Any
+) -> None:
+    model = Recording(n=160)
+    _fit(tmp_path, model, max_epochs=1, val_check_interval=3)
+    assert model.val_at == [(0, 3), (0, 6), (0, 9), (0, 10)]
+    assert model.batches == [(0, b) for b in range(10)]
+
+
+def test_log_rows_follow_optimizer_steps_through_accumulation_and_mid_epoch_checks(
+    tmp_path: Any
+) -> None:
+    rows = RowLogger()
+    model = Recording(n=160)  # 10 batches; with accumulation 2, 5 optimizer steps an epoch
+    trainer = _fit(tmp_path, model, logger=rows, row_log_interval=2, log_save_interval=3,
+                   accumulate_grad_batches=2, val_check_interval=0.5)
+    assert trainer.global_step == 10
+    # a row at every second step (written at the index of the step it follows) ...
+    assert rows.steps == [1, 3, 5, 7, 9]
+    # ... and a save at every third step (3, 6, 9), plus the saves the run's end makes
+    assert rows.saves >= 3
+    assert model.val_at == [(0, 5), (0, 10), (1, 5), (1, 10)]
+
+
+def test_log_rows_are_not_repeated_after_a_check_ends_the_pass(tmp_path: Any) -> None:
+    rows = RowLogger()
+    model = Recording(n=64)  # 4 batches: a check after batch 2 re-enters the loop at step 2
+    _fit(tmp_path, model, logger=rows, row_log_interval=2, val_check_interval=0.5)
+    assert rows.steps == [1, 3, 5, 7]
+
+
+def test_max_steps_stops_after_the_step_that_reaches_it(tmp_path: Any) -> None:
+    model = Recording(n=160)
+    trainer = _fit(tmp_path, model, max_epochs=5, max_steps=13, val_check_interval=0.5)
+    assert trainer.global_step == 13
+    assert model.batches[-1] == (1, 2)
+    assert model.epoch_outputs == [10, 3]  # the stopped epoch still ends with its hooks
+
+
+def test_a_stop_requested_in_on_batch_end_ends_the_epoch_after_that_batch(
+    tmp_path: Any
+) -> None:
+    class StopsAtBatchTwo(Recording):
+        def on_batch_end(self) -> None:
+            if self.batches[-1] == (0, 2):
+                self.trainer.should_stop = True
+
+    model = StopsAtBatchTwo(n=160)
+    trainer = _fit(tmp_path, model, max_epochs=3, min_epochs=0)
+    assert model.batches == [(0, b) for b in range(3)]
+    assert trainer.global_step == 3
+
+
+def test_a_sized_train_only_loader_still_trains_every_batch(tmp_path: Any) -> None:
+    x, y = regression_data(48).tensors
+
+    class Plain(TrainOnlyModel):
+        def train_dataloader(self) -> DataLoader:
+            return DataLoader(TensorDataset(x, y), batch_size=16)
+
+    trainer = _fit(tmp_path, Plain(), max_epochs=3)
+    assert trainer.global_step == 9
