@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +56,7 @@ class TrainData:
     loader: Any
     num_batches: float
     val_check_batch: float
-    iterator: Iterator[Any] | None = None
+    iterator: Iterable[Any] | None = None  # resumable: each pass takes up where it left
 
     @property
     def sized(self) -> bool:

@@ -179,39 +179,60 @@ def run_train_epoch(ctx: RunContext) -> str:
         backend = ctx.backend
         epoch = open_epoch(train.loader, seed, progress.batch_idx, backend.global_rank,
                            backend.world_size, backend.device_loader, progress.epoch)
-        train.iterator = _numbered(epoch, train, progress.batch_idx)
+        train.iterator = epoch if train.sized else _Lookahead(epoch)
     return _train_batches(ctx, train)
 
 
 def _train_batches(ctx: RunContext, train: TrainData) -> str:
-    """The batch loop: per batch, only plain attribute reads decide whether to leave it."""
+    """The batch loop. Per batch it compares counters set up once per pass: the position
+    against the next event (the last batch or a validation check), the optimizer step
+    against the next log row or ``max_steps``; everything else is skipped."""
     progress, runner, config = ctx.progress, ctx.batch_runner, ctx.config
     batch_start = ctx.hooks.caller("on_batch_start")
     batch_end = ctx.hooks.caller("on_batch_end")
-    every_row, every_save = config.row_log_interval, config.log_save_interval
+    intervals = (config.row_log_interval, config.log_save_interval)
     max_steps = config.max_steps if config.max_steps is not None else math.inf
+    next_row = _next_multiple(progress.global_step, intervals)
+    next_step_event = min(next_row, max_steps)
     val_every = train.val_check_batch if validates_this_epoch(ctx) else math.inf
+    next_check = _next_multiple(progress.batch_idx, (val_every,))
+    count = train.num_batches  # inf for an unsized loader: its _Lookahead tells the end
+    ahead = train.iterator if isinstance(train.iterator, _Lookahead) else None
     interrupt = ctx.interrupt
     assert train.iterator is not None
-    for batch, is_last in train.iterator:
+    for batch in train.iterator:
         batch_idx = progress.batch_idx
         if batch_start is not None and batch_start(batch) == -1:
             break
-        steps_before = progress.global_step
+        position = batch_idx + 1
+        is_last = position >= count or (ahead is not None and ahead.last)
         runner.run(batch, batch_idx, is_last)
-        progress.batch_idx = batch_idx + 1
-        step = progress.global_step
-        if step != steps_before and (step % every_row == 0 or step % every_save == 0):
-            log_step_row(ctx)
+        progress.batch_idx = position
+        at_max = False
+        if progress.global_step >= next_step_event:
+            step = progress.global_step
+            if step >= next_row:
+                log_step_row(ctx)
+                next_row = _next_multiple(step, intervals)
+            at_max = step >= max_steps
+            next_step_event = min(next_row, max_steps)
         if batch_end is not None:
             batch_end()
         if interrupt is not None and interrupt.requested:
             interrupt.save_and_raise()
-        if is_last or step >= max_steps or (progress.stop_requested and ctx.minimums_met()):
+        if is_last or at_max or (progress.stop_requested and ctx.minimums_met()):
             break
-        if progress.batch_idx % val_every == 0 and val_pending(ctx):
-            return "validate"
+        if position >= next_check:
+            next_check += val_every
+            if val_pending(ctx):
+                return "validate"
     return _finish_epoch(ctx, train)
+
+
+def _next_multiple(value: int, intervals: tuple[float, ...]) -> float:
+    """The smallest multiple of any of ``intervals`` above ``value`` (inf for inf)."""
+    return min((value // every + 1) * every if every != math.inf else math.inf
+               for every in intervals)
 
 
 def _finish_epoch(ctx: RunContext, train: TrainData) -> str:
@@ -237,29 +258,27 @@ def _agree_on_stop(ctx: RunContext) -> None:
         ctx.progress.stop_requested = bool(backend.reduce(flag, "max").item())
 
 
-def _numbered(iterator: Iterator[Any], train: TrainData,
-              start: int) -> Iterator[tuple[Any, bool]]:
-    """Yield ``(batch, is_last)``; an unsized loader is read one batch ahead to know its end."""
-    if train.sized:
-        for position in range(start, int(train.num_batches)):
-            try:
-                batch = next(iterator)
-            except StopIteration:  # the loader was shorter than its len()
-                return
-            yield batch, position + 1 >= train.num_batches
-        return
-    yield from _with_last(iterator)
+class _Lookahead:
+    """An unsized loader's batches, read one ahead: ``last`` is true once the batch just
+    given out is the final one."""
 
+    def __init__(self, iterator: Iterator[Any]) -> None:
+        self.last = False
+        self._batches = self._read_ahead(iterator)
 
-def _with_last(iterator: Iterator[Any]) -> Iterator[tuple[Any, bool]]:
-    try:
-        current = next(iterator)
-    except StopIteration:
-        return
-    for upcoming in iterator:
-        yield current, False
-        current = upcoming
-    yield current, True
+    def __iter__(self) -> Iterator[Any]:
+        return self._batches
+
+    def _read_ahead(self, iterator: Iterator[Any]) -> Iterator[Any]:
+        try:
+            current = next(iterator)
+        except StopIteration:
+            return
+        for upcoming in iterator:
+            yield current
+            current = upcoming
+        self.last = True
+        yield current
 
 
 def run_val_check(ctx: RunContext) -> str:
