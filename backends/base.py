@@ -22,6 +22,7 @@ class Backend(ABC):
     root_device: torch.device
     precision: Precision
     data_parallel: bool = False  # True: steps run on parts of the batch (see step_parts)
+    moves_batches: bool = True  # False: to_device returns every batch as it came
     failed: bool = False  # set when this process's run raised
     global_rank: int = 0
     local_rank: int = 0

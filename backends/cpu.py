@@ -15,6 +15,8 @@ __all__ = ["CPUBackend"]
 class CPUBackend(Backend):
     """Runs everything on the CPU in this process; 32-bit or bf16 autocast."""
 
+    moves_batches = False
+
     def __init__(self, precision: int | str = 32) -> None:
         self.root_device = torch.device("cpu")
         self.precision = Precision(precision, "cpu")

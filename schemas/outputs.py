@@ -117,6 +117,11 @@ class OutputValidator:
     ) -> Any:
         """Return the output with Python numbers turned into tensors, or raise HookOutputError."""
         if kind == "training_step":
+            if type(output) is dict and len(output) == 1:
+                loss = output.get("loss")
+                # the usual output, checked inline; anything else takes the paths below
+                if type(loss) is torch.Tensor and loss.requires_grad and loss.numel() == 1:
+                    return output
             if isinstance(output, torch.Tensor) or (type(output) is dict and len(output) == 1
                                                     and "loss" in output):
                 return self._loss_only(hook, output, epoch, batch)
