@@ -238,6 +238,7 @@ def _next_multiple(value: int, intervals: tuple[float, ...]) -> float:
 def _finish_epoch(ctx: RunContext, train: TrainData) -> str:
     """Epoch-end hooks, then the epoch-end validation if one is due."""
     train.iterator = None
+    ctx.batch_runner.end_epoch()
     ctx.progress.epoch_finished = True
     if ctx.hooks.module_overrides("training_epoch_end"):
         returned = ctx.module.training_epoch_end(ctx.batch_runner.take_outputs())

@@ -50,6 +50,7 @@ class BatchRunner:
         self.distributed = ctx.backend.world_size > 1
         self.data_parallel = ctx.backend.data_parallel
         self._factor_epoch = -1
+        self.previous_loss: Any = None
         self._factor = 1
         # the usual case runs in one frame (see _run_plain); anything else takes run()'s path
         self.plain = not (
@@ -61,25 +62,35 @@ class BatchRunner:
             or ctx.config.accumulate_grad_batches != 1 or len(ctx.optimizers) != 1
         )
         if self.plain:
+            # what the plain path reads every batch, looked up once (fixed for the run)
+            self.progress, self.validator = ctx.progress, ctx.validator
+            self.record, self.to_device = ctx.metrics.add_training_step, ctx.backend.to_device
+            self.moves_batches = ctx.backend.moves_batches
+            self.optimizer = ctx.optimizers[0]
             self.run = self._run_plain  # type: ignore[method-assign]
 
     def _run_plain(self, batch: Any, batch_idx: int, is_last: bool) -> None:
         """``run`` for one optimizer without accumulation, clipping, TBPTT, AMP, data
         parallelism or overridden step hooks: the same calls in the same order, in one frame."""
-        ctx = self.ctx
-        progress = ctx.progress
-        output = ctx.validator("training_step", "training_step",
-                               self.step_fn(ctx.backend.to_device(batch), batch_idx),
-                               progress.epoch, batch_idx)
-        ctx.metrics.add_training_step(output)
-        output["loss"].backward()
-        optimizer = ctx.optimizers[0]
+        progress = self.progress
+        if self.moves_batches:
+            batch = self.to_device(batch)
+        output = self.validator("training_step", "training_step", self.step_fn(batch, batch_idx),
+                                progress.epoch, batch_idx)
+        self.record(output)
+        loss = output["loss"]
+        loss.backward()
+        optimizer = self.optimizer
         optimizer.step()
         optimizer.zero_grad()
         progress.global_step += 1
-        if ctx.schedulers:
-            step_schedulers(ctx.schedulers, "step", progress.global_step,
-                            ctx.metrics.callback_metrics)
+        # kept until the next step's forward has run, as a plain loop's `loss` variable is:
+        # the parameters' gradient accumulators then live on and are reused, not rebuilt
+        # (backward has freed the saved tensors; end_epoch lets go of the last one)
+        self.previous_loss = loss
+        if self.ctx.schedulers:
+            step_schedulers(self.ctx.schedulers, "step", progress.global_step,
+                            self.ctx.metrics.callback_metrics)
 
     def run(self, batch: Any, batch_idx: int, is_last: bool) -> None:
         """Train on one batch; steps the optimizers when accumulation is complete."""
@@ -187,6 +198,10 @@ class BatchRunner:
         for group in optimizer.param_groups:
             for param in group["params"]:
                 param.requires_grad = True
+
+    def end_epoch(self) -> None:
+        """Let go of the last step's loss (see ``_run_plain``)."""
+        self.previous_loss = None
 
     def take_outputs(self) -> list[Any]:
         """The collected (detached) outputs of the epoch, emptied."""

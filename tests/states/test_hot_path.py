@@ -126,3 +126,32 @@ def test_anything_beyond_the_usual_case_takes_the_general_path(
 
     monkeypatch.setattr(BatchRunner, "_run_plain", refuse)
     _fit_weights(tmp_path, **option)
+
+
+def test_a_step_keeps_the_previous_loss_until_its_own_forward_has_run(tmp_path: Any) -> None:
+    # As in a plain loop, where `loss` is reassigned after the next forward: the parameters'
+    # gradient accumulators stay alive and are reused instead of rebuilt every step. Backward
+    # has already freed the saved tensors; the epoch's end lets go of the last loss.
+    import weakref
+
+    class Watched(TrainOnlyModel):
+        def __init__(self) -> None:
+            super().__init__(batch_size=8, n=32)
+            self.losses: list[Any] = []
+            self.alive_in_forward: list[list[bool]] = []
+
+        def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+            x, y = batch
+            loss = F.mse_loss(self(x), y)
+            self.alive_in_forward.append([ref() is not None for ref in self.losses])
+            self.losses.append(weakref.ref(loss))
+            return {"loss": loss}
+
+        def on_epoch_end(self) -> None:
+            self.alive_at_epoch_end = [ref() is not None for ref in self.losses]
+
+    model = Watched()
+    quiet_trainer(tmp_path, max_epochs=1, logger=False, checkpoint_callback=False).fit(model)
+    # in each step's forward only the previous step's loss is still held
+    assert model.alive_in_forward == [[], [True], [False, True], [False, False, True]]
+    assert not any(model.alive_at_epoch_end)
