@@ -102,6 +102,8 @@ class ShadowPlainLoop(pl.Callback):
         self.block = block
         self.pending = 0
         self.seconds = 0.0
+        self.batch: Any = None
+        self.loss: Any = None
 
     def _step(self) -> None:
         try:
@@ -109,13 +111,15 @@ class ShadowPlainLoop(pl.Callback):
         except StopIteration:
             self.iterator = iter(self.loader)
             x, y = next(self.iterator)
+        self.batch = x, y
         loss = F.mse_loss(self.net(x), y)
+        self.loss = loss
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
-        # freeing the step's tensors and autograd graph is part of the step: it happens
-        # here, inside the timed region, not after the call returns (in the fit's time)
-        del x, y, loss
+        # as in plain_loop, the step's batch and loss live until the next step replaces
+        # them, so they are freed inside a timed step, not in the fit's time; the loss
+        # replaced after the forward keeps the gradient accumulators alive, as it does there
 
     def after_fit_step(self) -> None:
         """Count one fit step; at the end of a block, run as many plain steps."""
