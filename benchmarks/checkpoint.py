@@ -31,7 +31,7 @@ class Big(LightningModule):
         self.layers = nn.Sequential(*[nn.Linear(2560, 2048) for _ in range(5)])
 
     def training_step(self, batch: Any, batch_idx: int) -> Any:
-        return self.layers[0].weight.sum() * 0
+        return next(self.parameters()).sum() * 0
 
     def configure_optimizers(self) -> Any:
         return torch.optim.SGD(self.parameters(), lr=0.0)
