@@ -12,6 +12,8 @@ from benchmarks.common import (
     TinyModule,
     lean_trainer,
     lockstep_ratio,
+    loop_lockstep_ratio,
+    parity_loop,
     plain_lockstep_ratio,
     plain_loop,
 )
@@ -25,6 +27,15 @@ def test_the_lean_fit_ends_with_the_plain_loops_weights_bit_for_bit() -> None:
     model = TinyModule(batches=12)
     lean_trainer(epochs=2).fit(model)
     assert _same_weights(model.net, plain_loop(batches=12, epochs=2))
+
+
+def test_the_parity_loop_trains_the_same_module_to_the_same_weights() -> None:
+    # the hand loop over TinyModule.training_step is the plain loop with the user's code in it
+    trained = parity_loop(batches=12, epochs=2)
+    assert isinstance(trained, TinyModule)
+    assert _same_weights(trained.net, plain_loop(batches=12, epochs=2))
+    ratio = loop_lockstep_ratio(parity_loop, batches=10, epochs=1, block=2)
+    assert math.isfinite(ratio) and ratio > 0
 
 
 @pytest.mark.parametrize("block", [1, 3, 50])
