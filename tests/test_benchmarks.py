@@ -58,3 +58,10 @@ def test_lockstep_ratios_are_finite_and_positive(block: int) -> None:
     ratio = lockstep_ratio(fit, batches=10, block=block)
     assert math.isfinite(floor) and floor > 0
     assert math.isfinite(ratio) and ratio > 0
+
+
+def test_interposed_work_leaves_training_alone_and_gives_a_finite_ratio() -> None:
+    from benchmarks.interposed import busy_work, interposed_ratio
+
+    busy_work(3)()  # pure Python: runs without tensors
+    assert math.isfinite(interposed_ratio(rounds=5, batches=8, epochs=1))
