@@ -29,6 +29,12 @@ class Backend(ABC):
     node_rank: int = 0
     world_size: int = 1
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # a class with its own to_device is called for every batch unless it says otherwise
+        if "to_device" in cls.__dict__ and "moves_batches" not in cls.__dict__:
+            cls.moves_batches = True
+
     @property
     def is_global_zero(self) -> bool:
         """Whether this process writes checkpoints and logs."""

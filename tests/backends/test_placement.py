@@ -101,3 +101,30 @@ def test_a_gpu_request_without_cuda_names_the_fix() -> None:
         pytest.skip("a GPU is present")
     with pytest.raises(HardwareUnavailableError, match=r"gpus=\[0\]\).*use gpus=None"):
         pl.Trainer(gpus=[0])
+
+
+def test_the_cpu_backend_hands_batches_on_as_they_came_and_says_so() -> None:
+    backend = CPUBackend()
+    batch = (torch.zeros(2), {"y": torch.ones(1)})
+    assert backend.moves_batches is False and backend.to_device(batch) is batch
+
+
+def test_a_backend_with_its_own_to_device_is_called_for_every_batch(tmp_path: Any) -> None:
+    # a subclass that places batches its own way must not inherit the CPU's "skip the call"
+    class Counting(CPUBackend):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls = 0
+
+        def to_device(self, batch: Any) -> Any:
+            self.calls += 1
+            return batch
+
+    backend = Counting()
+    assert backend.moves_batches is True
+    trainer = pl.Trainer(max_epochs=1, logger=False, checkpoint_callback=False,
+                         progress_bar_refresh_rate=0, weights_summary=None,
+                         num_sanity_val_steps=0, default_root_dir=str(tmp_path))
+    trainer.backend = backend
+    trainer.fit(BoringModel(batch_size=16, n=64))
+    assert backend.calls == 4 + 4  # every training batch and every validation batch
