@@ -107,9 +107,9 @@ class ShadowPlainLoop(pl.Callback):
     spell of a shared machine slows both alike: (fit time - shadow time) / shadow time is
     the fit's ratio to the plain loop, steady to about 1% where whole runs vary by 10%.
     With ``block=1`` every fit step starts right after a plain step, which presumably leaves
-    the caches cold for the code the plain loop does not share (the fit reads about 2% higher
-    than with blocks of 50); longer blocks leave each loop its caches as in a run of its own,
-    but repeat less well.
+    the caches cold for the code the plain loop does not share (the lean fit has read 0.2-2%
+    higher than with blocks of 50); longer blocks leave each loop its caches as in a run of
+    its own, but repeat less well.
     """
 
     def __init__(self, batches: int, block: int = 1) -> None:
