@@ -1,6 +1,7 @@
 """Per-step overhead of Trainer.fit against a plain PyTorch loop, in the same process.
 
     python benchmarks/overhead.py [--batches 400] [--epochs 2] [--repeats 7] [--block 50]
+                                  [--cpu-time] [--whole-runs-only]
 
 Prints, for each variant, its ratio to the plain loop three ways: whole runs interleaved
 (median seconds and ratios), lockstep with one plain step after every fit step, and lockstep
@@ -50,6 +51,8 @@ def main() -> None:
                         help="steps per block in the block lockstep (part 3)")
     parser.add_argument("--cpu-time", action="store_true",
                         help="time whole runs with time.process_time instead of wall time")
+    parser.add_argument("--whole-runs-only", action="store_true",
+                        help="print part 1 only (for many --repeats: whole runs need them)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     logger.remove()
@@ -97,8 +100,9 @@ def main() -> None:
         print(f"{name:10s} {median(values):8.4f} s  {median(values) / steps * 1e6:7.1f} us/step"
               f"  ratio {ratio:5.3f} (of medians {of_medians:5.3f}){target}")
 
-    parts = [(2, 1, "one plain-loop step after every fit step"),
-             (3, args.block, f"{args.block} plain-loop steps after every {args.block} fit steps")]
+    parts = [] if args.whole_runs_only else [
+        (2, 1, "one plain-loop step after every fit step"),
+        (3, args.block, f"{args.block} plain-loop steps after every {args.block} fit steps")]
     for number, block, how in parts:
         print(f"\n{number}. lockstep, block {block}: {how}, each loop timed alone; "
               f"median of {args.repeats}")
