@@ -6,8 +6,10 @@ from typing import Any
 
 import orchestrator as pl
 from orchestrator.demos import BoringModel, regression_data
+from orchestrator.loggers import LightningLoggerBase
 
-__all__ = ["BoringModel", "TrainOnlyModel", "quiet_trainer", "regression_data"]
+__all__ = ["BoringModel", "RecordingLogger", "TrainOnlyModel", "quiet_trainer",
+           "regression_data"]
 
 
 class TrainOnlyModel(BoringModel):
@@ -24,3 +26,34 @@ def quiet_trainer(tmp_path: Any, **kwargs: Any) -> pl.Trainer:
                                     weights_summary=None)
     defaults.update(kwargs)
     return pl.Trainer(**defaults)
+
+
+class RecordingLogger(LightningLoggerBase):
+    """A real logger subclass that records what the trainer asks of it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    @property
+    def experiment(self) -> Any:
+        return None
+
+    @property
+    def name(self) -> str:
+        return "recording"
+
+    @property
+    def version(self) -> int:
+        return 0
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        self.calls.append(("log_metrics", step, dict(metrics)))
+
+    def log_hyperparams(self, params: Any) -> None:
+        self.calls.append(("log_hyperparams", params))
+
+    def save(self) -> None:
+        self.calls.append(("save",))
+
+    def finalize(self, status: str) -> None:
+        self.calls.append(("finalize", status))

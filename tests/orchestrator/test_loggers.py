@@ -15,9 +15,9 @@ from tensorboard.plugins.hparams import plugin_data_pb2
 from torch.utils.tensorboard import SummaryWriter
 
 import orchestrator as pl
-from orchestrator.loggers import LightningLoggerBase, LoggerCollection, TensorBoardLogger
+from orchestrator.loggers import LoggerCollection, TensorBoardLogger
 from schemas.errors import ConfigError
-from tests.helpers import BoringModel, TrainOnlyModel, quiet_trainer
+from tests.helpers import BoringModel, RecordingLogger, TrainOnlyModel, quiet_trainer
 
 # training batches per epoch of the default BoringModel (n=64, batch_size=16)
 BATCHES_PER_EPOCH = len(BoringModel().train_dataloader())
@@ -63,37 +63,6 @@ def hparams_in(log_dir: str | Path) -> dict[str, Any]:
                         kind = hp.WhichOneof("kind")
                         found[key] = getattr(hp, kind)
     return found
-
-
-class RecordingLogger(LightningLoggerBase):
-    """A real logger subclass that records what the trainer asks of it."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-
-    @property
-    def experiment(self) -> Any:
-        return None
-
-    @property
-    def name(self) -> str:
-        return "recording"
-
-    @property
-    def version(self) -> int:
-        return 0
-
-    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
-        self.calls.append(("log_metrics", step, dict(metrics)))
-
-    def log_hyperparams(self, params: Any) -> None:
-        self.calls.append(("log_hyperparams", params))
-
-    def save(self) -> None:
-        self.calls.append(("save",))
-
-    def finalize(self, status: str) -> None:
-        self.calls.append(("finalize", status))
 
 
 class StepLossModel(TrainOnlyModel):
