@@ -10,6 +10,7 @@ from typing import Any
 import torch
 from loguru import logger
 
+from backends.gpu import move_to
 from orchestrator.checkpoint_io import check_module_keys, load_checkpoint
 from schemas.checkpoint import CHECKPOINT_FORMAT_VERSION, CHECKPOINT_KIND
 from schemas.errors import CheckpointError
@@ -174,10 +175,15 @@ def _restore_module(path: str, ctx: RunContext, checkpoint: dict[str, Any]) -> N
 
 
 def _restore_metrics(ctx: RunContext, checkpoint: dict[str, Any]) -> None:
+    """Metrics and the epoch's outputs so far, on the device new ones will come from (the
+    checkpoint was loaded onto the CPU): an epoch-end hook stacks old and new together."""
+    def on_device(value: Any) -> Any:
+        return move_to(value, ctx.backend.root_device)
+
     saved = checkpoint.get("metric_store")
     if saved:
-        _load_metric_store(ctx.metrics, saved)
-    ctx.pending_outputs = list(checkpoint.get("epoch_outputs", []))
+        _load_metric_store(ctx.metrics, on_device(saved))
+    ctx.pending_outputs = list(on_device(checkpoint.get("epoch_outputs", [])))
 
 
 def _load_metric_store(store: Any, saved: dict[str, Any]) -> None:
