@@ -24,6 +24,7 @@ class Backend(ABC):
     data_parallel: bool = False  # True: steps run on parts of the batch (see step_parts)
     moves_batches: bool = True  # False: to_device returns every batch as it came
     failed: bool = False  # set when this process's run raised
+    distributed: bool = False  # True: joins a torch.distributed process group (init_group)
     global_rank: int = 0
     local_rank: int = 0
     node_rank: int = 0

@@ -24,9 +24,9 @@ from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
 
 from backends.base import Backend
 from backends.precision import Precision
-from schemas.errors import WorkerFailedError
+from schemas.errors import ConfigError, WorkerFailedError
 
-__all__ = ["DDPBackend", "launched_externally"]
+__all__ = ["DDPBackend", "autograd_threads_started", "launched_externally"]
 
 _TIMEOUT = datetime.timedelta(seconds=int(os.environ.get("ORCHESTRATOR_DDP_TIMEOUT", "120")))
 
@@ -42,8 +42,11 @@ class DDPBackend(Backend):
 
     Gradients are all-reduced once per optimizer step, over one flattened buffer, after the
     accumulation micro-batches: micro-batches that do not step communicate nothing (the
-    effect of DDP's ``no_sync``).
+    effect of DDP's ``no_sync``). One process on one GPU runs in the calling process, in a
+    group of one (no fork: that process may have initialized CUDA already).
     """
+
+    distributed = True
 
     def __init__(self, num_processes: int, num_nodes: int = 1, precision: int | str = 32,
                  device_type: str = "cpu") -> None:
@@ -62,8 +65,19 @@ class DDPBackend(Backend):
 
     @property
     def needs_launch(self) -> bool:
-        """Whether ``fit`` must start the processes (not started by a launcher, not started)."""
-        return not self.external and not dist.is_initialized()
+        """Whether ``fit`` must start the processes (not started by a launcher, not started,
+        and not the one process of a single GPU, which runs where ``fit`` was called)."""
+        return not self.external and not dist.is_initialized() and not self._runs_here
+
+    def _request(self) -> str:
+        """The Trainer arguments that asked for these processes, for error messages."""
+        if self.device_type == "cuda":
+            return f"distributed_backend='ddp', gpus={self.processes_here}"
+        return f"distributed_backend='ddp_cpu', num_processes={self.processes_here}"
+
+    @property
+    def _runs_here(self) -> bool:
+        return self.device_type == "cuda" and self.world_size == 1
 
     def launch(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Fork ``processes_here`` processes running ``fn(*args)``; rank zero's result.
@@ -72,6 +86,9 @@ class DDPBackend(Backend):
         a file. If any process fails, the others are stopped within seconds and the first
         error is raised here with its traceback.
         """
+        if self.device_type == "cuda":
+            _refuse_fork_after_cuda_init(self.processes_here)
+        _refuse_fork_after_autograd_threads(self._request(), self.processes_here)
         os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
         os.environ["MASTER_PORT"] = str(_free_port())
         with tempfile.TemporaryDirectory(prefix="orchestrator-ddp-") as folder:
@@ -106,8 +123,10 @@ class DDPBackend(Backend):
         # of this function and break the uses above it)
         importlib.import_module("torch._dynamo")
 
+        # a group of one in this process needs no rendezvous: a local store instead of a port
+        alone = not self.external and self.world_size == 1
         dist.init_process_group(backend, rank=self.global_rank, world_size=self.world_size,
-                                timeout=_TIMEOUT)
+                                timeout=_TIMEOUT, store=dist.HashStore() if alone else None)
         # leave the group before the interpreter shuts down: a group still alive then can
         # abort the process ("terminate called without an active exception")
         atexit.register(self._leave)
@@ -181,6 +200,51 @@ def _run_rank(rank: int, backend: DDPBackend, fn: Callable[..., Any], args: tupl
             handle.write(f"rank {rank} failed:\n{traceback.format_exc()}")
         raise  # no farewell barrier (failed): the peers may be stuck in another collective
     backend.teardown()
+
+
+def _refuse_fork_after_cuda_init(processes: int) -> None:
+    """Stop before forking GPU workers that could not use CUDA, naming the ways out."""
+    from backends.gpu import cuda_driver_initialized
+
+    if cuda_driver_initialized():
+        raise ConfigError(
+            f"Trainer(distributed_backend='ddp', gpus={processes}) forks one process per GPU, "
+            "and CUDA is already initialized in this process (by a CUDA tensor, "
+            "torch.cuda.is_available(), or auto_select_gpus=True before fit): forked "
+            "processes cannot use CUDA then. Start the run with a launcher instead "
+            f"(torchrun --nproc_per_node={processes} your_script.py), or touch no GPU before "
+            "fit (torch.cuda.device_count() counts GPUs without initializing CUDA)"
+        )
+
+
+def autograd_threads_started() -> bool:
+    """Whether autograd has started its device threads in this process (named
+    ``pt_autograd_<device>``): the first backward pass does, when a GPU is visible."""
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:  # not Linux: nothing to read
+        return False
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/comm") as handle:
+                if handle.read().startswith("pt_autograd_"):
+                    return True
+        except OSError:  # the thread ended meanwhile
+            continue
+    return False
+
+
+def _refuse_fork_after_autograd_threads(request: str, processes: int) -> None:
+    """Stop before forking workers whose backward pass PyTorch would refuse."""
+    if autograd_threads_started():
+        raise ConfigError(
+            f"Trainer({request}) forks its worker processes, and this process has already "
+            "run a backward pass with a GPU visible, which started autograd's device threads: "
+            "a process forked after that cannot run backward (PyTorch's autograd-and-fork "
+            "limit). Run the DDP fit in a fresh process, before any other training, start it "
+            f"with a launcher (torchrun --nproc_per_node={processes} your_script.py), or hide "
+            "the GPUs from a CPU run (CUDA_VISIBLE_DEVICES= python your_script.py)"
+        )
 
 
 def _leave_group(farewell: bool) -> None:

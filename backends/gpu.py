@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +11,21 @@ import torch
 from backends.base import Backend
 from backends.precision import Precision
 
-__all__ = ["GPUBackend", "move_to"]
+__all__ = ["GPUBackend", "cuda_driver_initialized", "move_to"]
+
+
+def cuda_driver_initialized() -> bool:
+    """Whether this process has initialized the CUDA driver, asked without initializing it.
+
+    Before ``cuInit`` every driver call but a few answers CUDA_ERROR_NOT_INITIALIZED, so a
+    device count that succeeds means CUDA is up. A process forked after that cannot use CUDA.
+    """
+    try:
+        driver = ctypes.CDLL("libcuda.so.1")
+    except OSError:  # no NVIDIA driver on this machine
+        return False
+    count = ctypes.c_int()
+    return int(driver.cuDeviceGetCount(ctypes.byref(count))) == 0
 
 
 def move_to(batch: Any, device: torch.device) -> Any:

@@ -23,9 +23,16 @@ class Precision:
     def __init__(self, precision: int | str, device_type: str) -> None:
         self.precision = precision
         self.device_type = device_type
-        self.scaler: Any = None
-        if precision == 16:
-            self.scaler = torch.amp.GradScaler(device_type)
+        self._scaler: Any = None
+
+    @property
+    def scaler(self) -> Any:
+        """The gradient scaler at 16-bit, else None. Made on first use: building one asks
+        ``torch.cuda.is_available()``, which initializes CUDA, and a process that forks its
+        DDP workers must not have done that yet."""
+        if self._scaler is None and self.precision == 16:
+            self._scaler = torch.amp.GradScaler(self.device_type)
+        return self._scaler
 
     @property
     def dtype(self) -> torch.dtype | None:

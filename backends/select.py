@@ -118,12 +118,14 @@ def _tpu(config: TrainerConfig) -> Backend:
 
 
 def _require_cuda(config: TrainerConfig) -> None:
-    available = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    # device_count() asks NVML and leaves CUDA uninitialized (is_available() would initialize
+    # it), so processes forked for DDP can still use their GPUs
+    available = torch.cuda.device_count()
     wanted = config.gpu_ids or []
     if available == 0:
         raise HardwareUnavailableError(
             f"Trainer(gpus={config.gpus!r}) asks for a GPU, but torch sees none "
-            "(torch.cuda.is_available() is False); use gpus=None (the default) to train on "
+            "(torch.cuda.device_count() is 0); use gpus=None (the default) to train on "
             "the CPU, or install a CUDA build of torch on a machine with a GPU"
         )
     missing = [i for i in wanted if i >= available]

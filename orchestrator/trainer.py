@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -93,12 +95,27 @@ class Trainer:
             result = self.backend.launch(self._fit_in_process, model, overrides, path)
             adopt_result(self, result)
             return 1
-        if self.backend.world_size > 1:
-            self.backend.init_group()
+        with self._process_group():
             if not self.is_global_zero:
                 self.logger = None
-        self._fit_in_process(model, overrides, path)
+            self._fit_in_process(model, overrides, path)
         return 1
+
+    @contextlib.contextmanager
+    def _process_group(self) -> Iterator[None]:
+        """The backend's process group around a run in this process: joined first, and left
+        after when this process made it (a launcher's group lives until the process ends)."""
+        if not self.backend.distributed:
+            yield
+            return
+        self.backend.init_group()
+        try:
+            yield
+        except BaseException:
+            self.backend.failed = True  # no farewell barrier: a peer may be elsewhere
+            raise
+        finally:
+            self.backend.teardown()
 
     def _fit_in_process(self, model: LightningModule, overrides: dict[str, Any],
                         path: str | os.PathLike[str] | None) -> Any:
@@ -163,7 +180,11 @@ class Trainer:
             ctx.backend = CPUBackend(self.config.precision)
         if ckpt_path is not None:
             ctx.restore = restore_weights(str(ckpt_path))
-        drive(self.lifecycle, ctx)
+        if ctx.backend is self.backend:
+            with self._process_group():
+                drive(self.lifecycle, ctx)
+        else:
+            drive(self.lifecycle, ctx)
         return ctx.test_results
 
     def _attach(self, model: Any) -> None:

@@ -42,7 +42,7 @@ def rng_state() -> dict[str, Any]:
                   cached],
         "torch": torch.get_rng_state(),
     }
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
+    if torch.cuda.is_initialized():  # (is_available() would initialize CUDA: forks then fail)
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
 
@@ -55,7 +55,7 @@ def set_rng_state(state: dict[str, Any]) -> None:
     name, keys, *rest = state["numpy"]
     np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
     torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
+    if "cuda" in state and torch.cuda.device_count() > 0:  # counted without initializing CUDA
         torch.cuda.set_rng_state_all(state["cuda"])
 
 

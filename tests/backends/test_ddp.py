@@ -19,6 +19,13 @@ from tests.helpers import BoringModel
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
+# With a GPU visible, the first backward pass in a process starts autograd's device threads,
+# and a process forked after that cannot run backward: the Trainer then refuses to fork
+# (test_forking_after_autograd_threads_is_refused_with_the_ways_out). The tests that fork
+# from this process run where no GPU is visible; torchrun's fresh processes run everywhere.
+forks_here = pytest.mark.skipif(
+    torch.cuda.device_count() > 0,
+    reason="a GPU is visible: this process's backward passes forbid forked workers")
 
 
 def _single_process(batch_size: int, epochs: int = 2) -> tuple[BoringModel, pl.Trainer]:
@@ -41,6 +48,7 @@ def _reports(root: Path) -> list[dict[str, Any]]:
     return [json.loads((root / f"rank{r}.json").read_text()) for r in (0, 1)]
 
 
+@forks_here
 def test_trainer_spawned_ddp_equals_one_process_on_the_full_batch(tmp_path: Path) -> None:
     reference, single = _single_process(batch_size=16)
     pl.seed_everything(0)
@@ -84,6 +92,7 @@ def test_torchrun_launched_processes_join_and_train_like_one(tmp_path: Path) -> 
         assert not [name for name in threads if "gloo" in name], (rank, threads)
 
 
+@forks_here
 def test_an_error_on_one_rank_ends_every_rank_quickly_with_its_message(tmp_path: Path) -> None:
     class FailsOnRankOne(BoringModel):
         def training_step(self, batch: Any, batch_idx: int) -> Any:
@@ -127,6 +136,7 @@ class _RankDependentScore(BoringModel):
         return output
 
 
+@forks_here
 def test_a_checkpoint_decision_on_a_training_metric_is_the_same_on_every_rank(
     tmp_path: Path,
 ) -> None:
@@ -155,6 +165,7 @@ class _LogsOnRankZeroOnly(BoringModel):
         return output
 
 
+@forks_here
 def test_a_key_logged_on_one_rank_only_neither_hangs_nor_pairs_with_another(
     tmp_path: Path,
 ) -> None:
@@ -175,6 +186,7 @@ class _SavesOnRankZeroOnly(BoringModel):
         return super().training_step(batch, batch_idx)
 
 
+@forks_here
 def test_save_checkpoint_called_on_one_rank_only_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -204,6 +216,7 @@ def test_ddp_asked_without_processes_or_gpus_is_a_clear_error() -> None:
         pl.Trainer(distributed_backend="ddp2")
 
 
+@forks_here
 def test_resume_under_ddp_is_exact_with_each_rank_generators(tmp_path: Path) -> None:
     class Dropout(BoringModel):
         def __init__(self) -> None:
@@ -244,6 +257,7 @@ def test_resume_under_ddp_is_exact_with_each_rank_generators(tmp_path: Path) -> 
         assert torch.equal(a, b)
 
 
+@forks_here
 def test_test_after_a_spawned_ddp_fit_runs_in_the_calling_process(tmp_path: Path) -> None:
     pl.seed_everything(0)
     model = BoringModel(batch_size=8, n=64)
@@ -286,3 +300,82 @@ def test_joining_a_group_on_gpus_first_selects_this_processs_gpu(monkeypatch: An
     with pytest.raises(Selected) as picked:
         backend.init_group(rank=1)
     assert picked.value.args == (1,)
+
+
+# GPU processes: fork only while CUDA is untouched here; one GPU runs in this process
+def test_gpu_ddp_refuses_to_fork_once_cuda_is_initialized(monkeypatch: Any) -> None:
+    import backends.gpu
+    from schemas.errors import ConfigError
+
+    monkeypatch.setattr(backends.gpu, "cuda_driver_initialized", lambda: True)
+    forked: list[Any] = []
+    monkeypatch.setattr(torch.multiprocessing, "start_processes", lambda *a, **k: forked.append(a))
+    backend = DDPBackend(num_processes=4, device_type="cuda")
+    with pytest.raises(ConfigError) as refused:
+        backend.launch(lambda: None)
+    message = str(refused.value)
+    assert "CUDA is already initialized" in message and "gpus=4" in message
+    assert "torchrun --nproc_per_node=4" in message and "device_count()" in message
+    assert forked == []
+
+
+def test_one_gpu_process_runs_where_fit_was_called() -> None:
+    assert DDPBackend(num_processes=1, device_type="cuda").needs_launch is False
+    assert DDPBackend(num_processes=2, device_type="cuda").needs_launch is True
+    assert DDPBackend(num_processes=1, device_type="cpu").needs_launch is True
+
+
+def test_a_group_of_one_in_this_process_needs_no_address(monkeypatch: Any) -> None:
+    for name in ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    backend = DDPBackend(num_processes=1, device_type="cpu")
+    backend.init_group(rank=0)
+    try:
+        assert torch.distributed.get_world_size() == 1
+        assert float(backend.reduce(torch.tensor([5.0]), op="sum")) == 5.0
+    finally:
+        backend.teardown()
+    assert not torch.distributed.is_initialized()
+
+
+def test_choosing_a_gpu_backend_leaves_cuda_uninitialized(monkeypatch: Any) -> None:
+    # torch.cuda.is_available() initializes CUDA, after which forked workers cannot use it
+    from backends.precision import Precision
+    from backends.select import select_backend
+    from schemas.config import build_config
+    from schemas.errors import HardwareUnavailableError
+    from states.rng import rng_state
+
+    def forbidden() -> bool:
+        raise AssertionError("torch.cuda.is_available() was called")
+
+    monkeypatch.setattr(torch.cuda, "is_available", forbidden)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    with pytest.raises(HardwareUnavailableError, match=r"device_count\(\) is 0"):
+        select_backend(build_config(gpus=1, distributed_backend="ddp"))
+    precision = Precision(16, "cuda")  # the scaler is made on first use, in the worker
+    assert precision.dtype is torch.float16
+    assert "torch" in rng_state()
+
+
+def test_forking_after_autograd_threads_is_refused_with_the_ways_out(monkeypatch: Any) -> None:
+    import backends.ddp
+    from schemas.errors import ConfigError
+
+    monkeypatch.setattr(backends.ddp, "autograd_threads_started", lambda: True)
+    forked: list[Any] = []
+    monkeypatch.setattr(torch.multiprocessing, "start_processes", lambda *a, **k: forked.append(a))
+    with pytest.raises(ConfigError) as refused:
+        DDPBackend(num_processes=3, device_type="cpu").launch(lambda: None)
+    message = str(refused.value)
+    assert "Trainer(distributed_backend='ddp_cpu', num_processes=3)" in message
+    assert "autograd's device threads" in message and "fresh process" in message
+    assert "torchrun --nproc_per_node=3" in message and "CUDA_VISIBLE_DEVICES=" in message
+    assert forked == []
+
+
+def test_autograd_starts_its_device_threads_only_where_a_gpu_is_visible() -> None:
+    from backends.ddp import autograd_threads_started
+
+    torch.ones(2, requires_grad=True).sum().backward()  # a CPU backward pass
+    assert autograd_threads_started() is (torch.cuda.device_count() > 0)

@@ -81,21 +81,6 @@ def test_precision_16_on_gpu_uses_a_scaler_and_checkpoints_it(tmp_path: Any) -> 
     assert torch.load(path, weights_only=True)["grad_scaler"]
 
 
-@needs_gpu
-def test_gpu_steps_make_no_host_sync(tmp_path: Any) -> None:
-    class NoLogs(BoringModel):
-        def training_step(self, batch: Any, batch_idx: int) -> Any:
-            x, y = batch
-            return {"loss": torch.nn.functional.mse_loss(self(x), y)}
-
-    torch.cuda.set_sync_debug_mode("error")
-    try:
-        quiet_trainer(tmp_path, gpus=1, max_epochs=1, logger=False, checkpoint_callback=False,
-                      num_sanity_val_steps=0, val_percent_check=0.0).fit(NoLogs())
-    finally:
-        torch.cuda.set_sync_debug_mode("default")
-
-
 def test_a_gpu_request_without_cuda_names_the_fix() -> None:
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")

@@ -2,6 +2,7 @@
 
     python -m torch.distributed.run --nproc_per_node 2 -m tests.jobs.ddp_job ROOT [options]
     python -m tests.jobs.ddp_job ROOT --spawn [options]
+    python -m tests.jobs.ddp_job ROOT --gpus 1 [options]   (distributed_backend='ddp')
 
 Each process writes ROOT/rank<R>.json (its epoch, step and metrics); the process that called
 fit writes ROOT/final.pt with the weights. At exit, after the backend has left the process
@@ -33,6 +34,7 @@ class DDPModel(BoringModel):
     def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
         if self.fail_rank == self.trainer.global_rank and batch_idx == 2:
             raise RuntimeError(f"deliberate failure on rank {self.fail_rank}")
+        self.seen = {"group": torch.distributed.get_backend(), "batch": batch[0].device.type}
         return super().training_step(batch, batch_idx)
 
     def validation_epoch_end(self, outputs: list[Any]) -> dict[str, Any]:
@@ -71,20 +73,23 @@ def main() -> None:
     parser.add_argument("--fail-rank", type=int)
     parser.add_argument("--split-score", action="store_true")
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--gpus", type=int, help="distributed_backend='ddp' on this many GPUs")
     args = parser.parse_args()
     _report_threads_at_exit(args.root)
     pl.seed_everything(0)
     model = DDPModel(8, args.fail_rank, args.split_score)
     early = pl.callbacks.EarlyStopping(monitor="score", patience=1, mode="min") \
         if args.split_score else False
-    trainer = pl.Trainer(max_epochs=args.epochs, distributed_backend="ddp_cpu",
-                         num_processes=2 if args.spawn else 1, default_root_dir=args.root,
+    where: dict[str, Any] = dict(distributed_backend="ddp", gpus=args.gpus) if args.gpus \
+        else dict(distributed_backend="ddp_cpu", num_processes=2 if args.spawn else 1)
+    trainer = pl.Trainer(max_epochs=args.epochs, **where, default_root_dir=args.root,
                          progress_bar_refresh_rate=0, weights_summary=None,
                          early_stop_callback=early, num_sanity_val_steps=0)
     trainer.fit(model)
     report = {"epoch": trainer.current_epoch, "step": trainer.global_step,
               "val_loss": float(trainer.callback_metrics["val_loss"]),
-              "world_size": trainer.world_size, "outcome": trainer.lifecycle.outcome}
+              "world_size": trainer.world_size, "outcome": trainer.lifecycle.outcome,
+              "seen": getattr(model, "seen", None)}
     if not args.split_score:
         report["test"] = trainer.test()  # every rank tests its shard; the results are agreed
     with open(os.path.join(args.root, f"rank{trainer.global_rank}.json"), "w") as handle:

@@ -1,6 +1,7 @@
 """A training job run in a subprocess by the resume tests: it can save and SIGKILL itself.
 
     python -m tests.jobs.resume_job ROOT [--kill-at MOMENT] [--resume CKPT] [--workers N]
+                                         [--gpus 1 --precision 16]
 
 MOMENT is one of: batch:N (after the N-th training batch of the run, counted from 1),
 val_batch:N (inside a validation check, after its N-th batch), val_end:N (right after
@@ -166,7 +167,12 @@ def main() -> None:
     parser.add_argument("--slow", action="store_true", help="sleep 20 ms per batch")
     parser.add_argument("--save-every-batch", action="store_true",
                         help="write ROOT/every.ckpt after every batch (a bigger model)")
+    parser.add_argument("--gpus", type=int)
+    parser.add_argument("--precision", default="32", help="32, 16 or bf16")
     args = parser.parse_args()
+    if args.gpus:  # bit-for-bit runs on a GPU need cuBLAS's deterministic workspace
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True)
     pl.seed_everything(0)
     kill_after = int(args.kill_at.split(":")[1]) if args.kill_at and args.kill_at.startswith(
         "val_end") else None
@@ -181,14 +187,17 @@ def main() -> None:
         max_epochs=3, accumulate_grad_batches=2, val_check_interval=0.5, row_log_interval=1,
         default_root_dir=args.root, progress_bar_refresh_rate=0, weights_summary=None,
         early_stop_callback=EarlyStopping(monitor="val_loss", patience=10),
-        checkpoint_callback=checkpoint, callbacks=callbacks,
+        checkpoint_callback=checkpoint, callbacks=callbacks, gpus=args.gpus,
+        precision=args.precision if args.precision == "bf16" else int(args.precision),
     )
     model = Model(args.workers, wide=args.save_every_batch)
     trainer.fit(model, ckpt_path=args.resume)
     if trainer.lifecycle.outcome == "interrupted":
         return
+    scaler = trainer.backend.precision.scaler
     torch.save({
         "state_dict": model.state_dict(),
+        "scaler": scaler.state_dict() if scaler is not None else None,
         "optimizers": [opt.state_dict() for opt in trainer.optimizers],
         "best_model_score": checkpoint.best_model_score,
         "early_stopping": trainer.early_stop_callback.on_save_checkpoint(trainer, model),
