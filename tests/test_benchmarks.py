@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
+from typing import Any
 
 import pytest
 import torch
@@ -65,3 +67,36 @@ def test_interposed_work_leaves_training_alone_and_gives_a_finite_ratio() -> Non
 
     busy_work(3)()  # pure Python: runs without tensors
     assert math.isfinite(interposed_ratio(rounds=5, batches=8, epochs=1))
+
+
+def _tensor_ops_per_step(run: Any) -> Counter[str]:
+    """The tensor operations one more training step adds (20 batches against 10)."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Counting(TorchDispatchMode):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ops: Counter[str] = Counter()
+
+        def __torch_dispatch__(self, func: Any, types: Any, args: Any = (),
+                               kwargs: Any = None) -> Any:
+            self.ops[str(func)] += 1
+            return func(*args, **(kwargs or {}))
+
+    counts = []
+    for batches in (10, 20):
+        with Counting() as counting:
+            run(batches)
+        counts.append(counting.ops)
+    extra = counts[1] - counts[0]
+    assert all(n % 10 == 0 for n in extra.values()), extra
+    return Counter({op: n // 10 for op, n in extra.items()})
+
+
+def test_a_lean_step_runs_the_plain_loops_tensor_ops_and_a_detach() -> None:
+    # on a GPU each tensor op is a kernel launch: the framework's own per-step work must be
+    # Python, not tensor ops (the kept loss is a detach, a view that launches nothing)
+    plain = _tensor_ops_per_step(lambda n: plain_loop(batches=n, epochs=1))
+    lean = _tensor_ops_per_step(lambda n: lean_trainer(epochs=1).fit(TinyModule(batches=n)))
+    assert lean - plain == Counter({"aten.detach.default": 1}), (lean - plain)
+    assert plain - lean == Counter()
