@@ -20,10 +20,11 @@ BATCH, FEATURES, HIDDEN = 32, 32, 64
 class PreBatched(Dataset):
     """Batches made in advance: item i is batch i (use with DataLoader(batch_size=None))."""
 
-    def __init__(self, batches: int, seed: int = 0) -> None:
+    def __init__(self, batches: int, seed: int = 0, batch: int = BATCH,
+                 features: int = FEATURES) -> None:
         generator = torch.Generator().manual_seed(seed)
-        self.x = torch.randn(batches, BATCH, FEATURES, generator=generator)
-        self.y = torch.randn(batches, BATCH, 1, generator=generator)
+        self.x = torch.randn(batches, batch, features, generator=generator)
+        self.y = torch.randn(batches, batch, 1, generator=generator)
 
     def __len__(self) -> int:
         return len(self.x)
@@ -32,9 +33,9 @@ class PreBatched(Dataset):
         return self.x[index], self.y[index]
 
 
-def make_net() -> nn.Module:
+def make_net(features: int = FEATURES, hidden: int = HIDDEN) -> nn.Module:
     torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(FEATURES, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 1))
+    return nn.Sequential(nn.Linear(features, hidden), nn.ReLU(), nn.Linear(hidden, 1))
 
 
 def plain_loop(batches: int, epochs: int,

@@ -13,47 +13,33 @@ same weights as the plain loop. Needs a CUDA GPU.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
-import time
 from typing import Any
 
 import torch
 from loguru import logger
 from torch import nn
 from torch.nn import functional as F
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import orchestrator as pl  # noqa: E402
-from benchmarks.common import lean_trainer, median  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    PreBatched,
+    interleaved,
+    lean_trainer,
+    make_net,
+    median,
+)
 
 SIZES = {"tiny": (32, 32, 64), "wide": (512, 1024, 4096)}  # batch, features, hidden
 
 
-class Batches(Dataset):
-    """Batch i is item i, on the host (use with DataLoader(batch_size=None))."""
-
-    def __init__(self, count: int, batch: int, features: int) -> None:
-        generator = torch.Generator().manual_seed(0)
-        self.x = torch.randn(count, batch, features, generator=generator)
-        self.y = torch.randn(count, batch, 1, generator=generator)
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.x[index], self.y[index]
-
-
-def make_net(features: int, hidden: int) -> nn.Module:
-    torch.manual_seed(0)
-    return nn.Sequential(nn.Linear(features, hidden), nn.ReLU(), nn.Linear(hidden, 1))
-
-
 class Module(pl.LightningModule):
-    def __init__(self, data: Batches, features: int, hidden: int) -> None:
+    def __init__(self, data: PreBatched, features: int, hidden: int) -> None:
         super().__init__()
         self.net = make_net(features, hidden)
         self.data = data
@@ -72,7 +58,7 @@ class Module(pl.LightningModule):
         return DataLoader(self.data, batch_size=None)
 
 
-def plain_loop(data: Batches, features: int, hidden: int, epochs: int) -> nn.Module:
+def plain_loop(data: PreBatched, features: int, hidden: int, epochs: int) -> nn.Module:
     device = torch.device("cuda")
     net = make_net(features, hidden).to(device)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
@@ -88,7 +74,7 @@ def plain_loop(data: Batches, features: int, hidden: int, epochs: int) -> nn.Mod
     return net
 
 
-def lean_fit(data: Batches, features: int, hidden: int, epochs: int) -> nn.Module:
+def lean_fit(data: PreBatched, features: int, hidden: int, epochs: int) -> nn.Module:
     model = Module(data, features, hidden)
     lean_trainer(epochs, gpus=1).fit(model)
     torch.cuda.synchronize()
@@ -109,17 +95,13 @@ def main() -> None:
     print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}, {steps} steps per run, "
           f"median of {args.repeats} interleaved repetitions")
     for name, (batch, features, hidden) in SIZES.items():
-        data = Batches(args.batches, batch, features)
+        data = PreBatched(args.batches, batch=batch, features=features)
         runs = {"plain": plain_loop, "lean": lean_fit}
-        times: dict[str, list[float]] = {key: [] for key in runs}
         nets = {key: run(data, features, hidden, args.epochs) for key, run in runs.items()}
         same = all(torch.equal(a, b) for a, b in zip(nets["plain"].parameters(),
                                                         nets["lean"].parameters()))
-        for _ in range(args.repeats):
-            for key, run in runs.items():
-                start = time.perf_counter()
-                run(data, features, hidden, args.epochs)
-                times[key].append(time.perf_counter() - start)
+        times = interleaved({key: functools.partial(run, data, features, hidden, args.epochs)
+                             for key, run in runs.items()}, args.repeats)
         ratio = median([lean / plain for lean, plain in zip(times["lean"], times["plain"])])
         print(f"{name:5s} MLP (batch {batch}, {features} -> {hidden} -> 1): plain "
               f"{median(times['plain']) / steps * 1e6:7.1f} us/step, lean fit "

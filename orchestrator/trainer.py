@@ -95,27 +95,28 @@ class Trainer:
             result = self.backend.launch(self._fit_in_process, model, overrides, path)
             adopt_result(self, result)
             return 1
-        with self._process_group():
+        with self._process_group(self.backend):
             if not self.is_global_zero:
                 self.logger = None
             self._fit_in_process(model, overrides, path)
         return 1
 
+    @staticmethod
     @contextlib.contextmanager
-    def _process_group(self) -> Iterator[None]:
+    def _process_group(backend: Any) -> Iterator[None]:
         """The backend's process group around a run in this process: joined first, and left
         after when this process made it (a launcher's group lives until the process ends)."""
-        if not self.backend.distributed:
+        if not backend.distributed:
             yield
             return
-        self.backend.init_group()
+        backend.init_group()
         try:
             yield
         except BaseException:
-            self.backend.failed = True  # no farewell barrier: a peer may be elsewhere
+            backend.failed = True  # no farewell barrier: a peer may be elsewhere
             raise
         finally:
-            self.backend.teardown()
+            backend.teardown()
 
     def _fit_in_process(self, model: LightningModule, overrides: dict[str, Any],
                         path: str | os.PathLike[str] | None) -> Any:
@@ -139,11 +140,7 @@ class Trainer:
             with ctx.interrupt.installed():
                 drive(self.lifecycle, ctx)
             return 1
-        try:
-            drive(self.lifecycle, ctx)
-        except BaseException:
-            self.backend.failed = True  # leave the process group without a farewell barrier
-            raise
+        drive(self.lifecycle, ctx)  # a failure marks the backend failed (_run_rank, _process_group)
         return result_of(self) if self.is_global_zero else None
 
     def _resume_logger(self, checkpoint: dict[str, Any]) -> None:
@@ -180,10 +177,7 @@ class Trainer:
             ctx.backend = CPUBackend(self.config.precision)
         if ckpt_path is not None:
             ctx.restore = restore_weights(str(ckpt_path))
-        if ctx.backend is self.backend:
-            with self._process_group():
-                drive(self.lifecycle, ctx)
-        else:
+        with self._process_group(ctx.backend):
             drive(self.lifecycle, ctx)
         return ctx.test_results
 
