@@ -87,7 +87,7 @@ class DDPBackend(Backend):
         error is raised here with its traceback.
         """
         if self.device_type == "cuda":
-            _refuse_fork_after_cuda_init(self.processes_here)
+            _refuse_fork_after_cuda_init(self._request(), self.processes_here)
         _refuse_fork_after_autograd_threads(self._request(), self.processes_here)
         os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
         os.environ["MASTER_PORT"] = str(_free_port())
@@ -202,13 +202,13 @@ def _run_rank(rank: int, backend: DDPBackend, fn: Callable[..., Any], args: tupl
     backend.teardown()
 
 
-def _refuse_fork_after_cuda_init(processes: int) -> None:
+def _refuse_fork_after_cuda_init(request: str, processes: int) -> None:
     """Stop before forking GPU workers that could not use CUDA, naming the ways out."""
     from backends.gpu import cuda_driver_initialized
 
     if cuda_driver_initialized():
         raise ConfigError(
-            f"Trainer(distributed_backend='ddp', gpus={processes}) forks one process per GPU, "
+            f"Trainer({request}) forks one process per GPU, "
             "and CUDA is already initialized in this process (by a CUDA tensor, "
             "torch.cuda.is_available(), or auto_select_gpus=True before fit): forked "
             "processes cannot use CUDA then. Start the run with a launcher instead "
