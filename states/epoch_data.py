@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import torch
 from loguru import logger
 from torch.utils.data import (
     BatchSampler,
@@ -22,6 +23,7 @@ from torch.utils.data import (
     IterableDataset,
     RandomSampler,
     Sampler,
+    SequentialSampler,
 )
 
 from states.rng import forked_rng, mix_seed, seed_all
@@ -88,13 +90,24 @@ def open_epoch(loader: Any, seed: int, skip: int, rank: int = 0, world: int = 1,
     if not isinstance(loader, DataLoader) or isinstance(loader.dataset, IterableDataset):
         return _fast_forward(loader, skip)
     batched = loader.batch_sampler is not None
+    source: Any = loader.batch_sampler if batched else loader.sampler
+    if world > 1:
+        source = shard(loader, seed, rank, world, epoch)
+    if _sequential(source):
+        # nothing random decides the order; the loader's one draw (its base seed, when it is
+        # iterated) comes from a generator of its own, seeded as the forked ones would be
+        generator = loader.generator or torch.Generator().manual_seed(seed)
+        return iter(device_loader(_rebuild(loader, list(source), seed, skip, generator)))
     with forked_rng(seed):
-        source: Any = loader.batch_sampler if batched else loader.sampler
-        if world > 1:
-            source = shard(loader, seed, rank, world, epoch)
         order = list(source)
-        rebuilt = _rebuild(loader, order, seed, skip)
-        return iter(device_loader(rebuilt))
+        return iter(device_loader(_rebuild(loader, order, seed, skip, loader.generator)))
+
+
+def _sequential(source: Any) -> bool:
+    """Whether ``source`` is torch's sequential sampler, or its batch sampler over one."""
+    if type(source) is BatchSampler:
+        source = source.sampler
+    return type(source) is SequentialSampler
 
 
 def shard(loader: DataLoader[Any], seed: int, rank: int, world: int, epoch: int = 0) -> Any:
@@ -113,13 +126,14 @@ def shard(loader: DataLoader[Any], seed: int, rank: int, world: int, epoch: int 
     return BatchSampler(sampler, loader.batch_size or 1, loader.drop_last)
 
 
-def with_sampler(loader: DataLoader[Any], sampler: Any, dataset: Any = None) -> DataLoader[Any]:
+def with_sampler(loader: DataLoader[Any], sampler: Any, dataset: Any = None,
+                 generator: torch.Generator | None = None) -> DataLoader[Any]:
     """``loader`` rebuilt around ``sampler`` (a batch sampler when the loader batches), with
-    every other setting of the loader kept."""
+    every other setting of the loader kept (its generator unless ``generator`` is given)."""
     options: dict[str, Any] = dict(
         num_workers=loader.num_workers, collate_fn=loader.collate_fn,
-        pin_memory=loader.pin_memory, timeout=loader.timeout,
-        worker_init_fn=loader.worker_init_fn, generator=loader.generator,
+        pin_memory=loader.pin_memory, timeout=loader.timeout, worker_init_fn=loader.worker_init_fn,
+        generator=loader.generator if generator is None else generator,
     )
     if loader.num_workers > 0:
         options.update(multiprocessing_context=loader.multiprocessing_context,
@@ -130,13 +144,14 @@ def with_sampler(loader: DataLoader[Any], sampler: Any, dataset: Any = None) -> 
     return DataLoader(dataset, batch_size=None, sampler=sampler, **options)
 
 
-def _rebuild(loader: DataLoader[Any], order: list[Any], seed: int,
-             skip: int) -> DataLoader[Any]:
+def _rebuild(loader: DataLoader[Any], order: list[Any], seed: int, skip: int,
+             generator: torch.Generator | None) -> DataLoader[Any]:
     if loader.num_workers > 0:
         # with workers each item is _Positioned (a batch passes to the fetcher whole)
         items = [_Positioned(item, pos) for pos, item in enumerate(order)][skip:]
-        return with_sampler(loader, _FixedOrder(items), _SeededDataset(loader.dataset, seed))
-    return with_sampler(loader, _FixedOrder(order[skip:]))
+        return with_sampler(loader, _FixedOrder(items), _SeededDataset(loader.dataset, seed),
+                            generator)
+    return with_sampler(loader, _FixedOrder(order[skip:]), generator=generator)
 
 
 def _fast_forward(loader: Any, skip: int) -> Iterator[Any]:
