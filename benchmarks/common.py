@@ -62,8 +62,9 @@ def parity_loop(batches: int, epochs: int,
     ratio leaves out the user's module code and measures the framework alone."""
     model = TinyModule(batches)
     optimizer = model.configure_optimizers()
+    loader = model.train_dataloader()  # once, as the Trainer and the plain loop make theirs
     for _ in range(epochs):
-        for batch_idx, batch in enumerate(model.train_dataloader()):
+        for batch_idx, batch in enumerate(loader):
             loss = model.training_step(batch, batch_idx)["loss"]
             loss.backward()
             optimizer.step()
