@@ -100,3 +100,37 @@ def test_a_lean_step_runs_the_plain_loops_tensor_ops_and_a_detach() -> None:
     lean = _tensor_ops_per_step(lambda n: lean_trainer(epochs=1).fit(TinyModule(batches=n)))
     assert lean - plain == Counter({"aten.detach.default": 1}), (lean - plain)
     assert plain - lean == Counter()
+
+
+def test_the_instruction_count_runs_every_variant_at_both_lengths(tmp_path: Any) -> None:
+    # the part of benchmarks/instructions.py that runs under callgrind, run here without it
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from benchmarks.instructions import VARIANTS
+
+    env = dict(os.environ, ORCHESTRATOR_CALLGRIND_CHILD=str(tmp_path))
+    subprocess.run([sys.executable, "benchmarks/instructions.py", "--short", "1", "--long", "3",
+                    "--epochs", "1", "--repeats", "2"], env=env, check=True, timeout=120)
+    labels = json.loads((tmp_path / "labels.json").read_text())
+    assert labels == [f"{name} {n}" for _ in range(2) for name in VARIANTS for n in (1, 3)]
+
+
+def test_the_instruction_report_splits_per_step_from_fixed_cost(capsys: Any) -> None:
+    import argparse
+
+    from benchmarks.instructions import VARIANTS, _report
+
+    args = argparse.Namespace(short=10, long=30, epochs=2, repeats=2)
+    # a run of n steps: fixed + per_step * n; the second count of each run a little higher
+    per_step = {"plain": 1000, "parity": 1010, "lean": 1020, "default": 1100, "strict": 1090}
+    counts = {f"{name} {b}": [5000 + per_step[name] * b * 2, 5001 + per_step[name] * b * 2]
+              for name in VARIANTS for b in (10, 30)}
+    _report(counts, args)
+    rows = {line.split()[0]: line.split()[1:4] for line in capsys.readouterr().out.splitlines()
+            if line.split()[:1] and line.split()[0] in VARIANTS and line.split()[1].isdigit()}
+    assert rows["lean"] == ["1020", "1.020", "5000"]
+    assert rows["default"] == ["1100", "1.100", "5000"]
+    assert rows["plain"] == ["1000", "1.000", "5000"]

@@ -1,0 +1,160 @@
+"""Instructions per training step, counted by valgrind's callgrind, against the plain loop.
+
+    python benchmarks/instructions.py [--short 50] [--long 250] [--epochs 2]
+
+Time on a shared machine moves by 5-10% from one run to the next; the number of instructions a
+run executes does not (it repeats to a few parts in 100,000). This script re-runs itself under
+``valgrind --tool=callgrind`` and counts the instructions of each run of the plain loop, the
+parity loop, and the lean, default-features and strict fits of ``overhead.py``, each with
+``--short`` and ``--long`` batches an epoch. The difference between the two lengths, over the
+steps between them, is the instructions per step, free of the fixed cost of a run (building
+the Trainer, opening epochs); the fixed cost is what is left. Instructions are not time:
+Python's interpreter and PyTorch's kernels do not retire instructions at the same rate, and
+the kernel's share (file writes, fsync) is not counted. Needs valgrind (about 5 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+_CHILD = "ORCHESTRATOR_CALLGRIND_CHILD"
+VARIANTS = ("plain", "parity", "lean", "default", "strict")
+TARGETS = {"lean": 1.03, "default": 1.10, "strict": 1.10}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--short", type=int, default=50, help="batches an epoch, short runs")
+    parser.add_argument("--long", type=int, default=250, help="batches an epoch, long runs")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="times each run is counted (the counts should agree)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="leave the callgrind dumps (one per run) in this folder, for "
+                             "callgrind_annotate")
+    args = parser.parse_args()
+    if args.long <= args.short:
+        parser.error(f"--long ({args.long}) must be more than --short ({args.short})")
+    if os.environ.get(_CHILD):
+        _count_runs(args, Path(os.environ[_CHILD]))
+        return
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        sys.exit("benchmarks/instructions.py needs valgrind (apt install valgrind)")
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        counts = _callgrind(valgrind, args, args.keep)
+    else:
+        with tempfile.TemporaryDirectory(prefix="orchestrator-callgrind-") as folder:
+            counts = _callgrind(valgrind, args, Path(folder))
+    _report(counts, args)
+
+
+def _callgrind(valgrind: str, args: argparse.Namespace, folder: Path) -> dict[str, list[int]]:
+    """Run this script under callgrind; the instructions of each marked run, by variant."""
+    # each run is marked by os.getppid() (counters zeroed) and os.getpgrp() (counters dumped)
+    command = [valgrind, "--tool=callgrind", "--zero-before=getppid", "--dump-before=getpgrp",
+               f"--callgrind-out-file={folder / 'cg.out'}", sys.executable, __file__,
+               "--short", str(args.short), "--long", str(args.long), "--epochs", str(args.epochs),
+               "--repeats", str(args.repeats)]
+    # one thread everywhere: an idle BLAS thread that spins would add instructions by the second
+    env = dict(os.environ, **{_CHILD: str(folder), "OMP_NUM_THREADS": "1",
+                              "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"the run under callgrind failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    labels = json.loads((folder / "labels.json").read_text())
+    dumps = sorted(folder.glob("cg.out.*"), key=lambda p: int(p.name.rsplit(".", 1)[1]))
+    if len(dumps) != len(labels):
+        sys.exit(f"expected {len(labels)} callgrind dumps, found {len(dumps)}: something else "
+                 "called getppid or getpgrp during the runs")
+    counts: dict[str, list[int]] = {}
+    for label, dump in zip(labels, dumps):
+        total = re.search(r"^summary: (\d+)", dump.read_text(), re.MULTILINE)
+        assert total is not None, f"no summary line in {dump}"
+        counts.setdefault(label, []).append(int(total.group(1)))
+    return counts
+
+
+def _count_runs(args: argparse.Namespace, folder: Path) -> None:
+    """Under callgrind: warm every variant up, then run each at both lengths between markers."""
+    import torch
+    from loguru import logger
+
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from benchmarks.common import TinyModule, lean_trainer, parity_loop, plain_loop
+    from orchestrator.callbacks import ProgressBar
+
+    torch.set_num_threads(1)
+    logger.remove()
+    root = tempfile.mkdtemp(prefix="orchestrator-bench-")
+
+    def fit(batches: int, epochs: int, features: bool, strict: bool = False) -> None:
+        if not features:
+            lean_trainer(epochs).fit(TinyModule(batches))
+            return
+        bar = ProgressBar(refresh_rate=1, file=io.StringIO())
+        lean_trainer(epochs, logger=True, checkpoint_callback=True, default_root_dir=root,
+                     strict_outputs=strict, callbacks=[bar]).fit(TinyModule(batches, True))
+
+    runs: dict[str, Callable[[int, int], Any]] = {
+        "plain": plain_loop, "parity": parity_loop,
+        "lean": lambda b, e: fit(b, e, False),
+        "default": lambda b, e: fit(b, e, True),
+        "strict": lambda b, e: fit(b, e, True, strict=True),
+    }
+    for run in runs.values():  # as long as the long runs, so every first-time cost (lazy
+        run(args.long, args.epochs)  # imports at the first TensorBoard write) falls here
+    labels = []
+    for _ in range(args.repeats):
+        for name in VARIANTS:
+            for batches in (args.short, args.long):
+                gc.collect()  # every run starts with empty young generations: a collection
+                os.getppid()  # of the 300,000 objects torch keeps would swamp the count
+                runs[name](batches, args.epochs)
+                os.getpgrp()
+                labels.append(f"{name} {batches}")
+    (folder / "labels.json").write_text(json.dumps(labels))
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _report(counts: dict[str, list[int]], args: argparse.Namespace) -> None:
+    extra_steps = (args.long - args.short) * args.epochs
+    print(f"tiny MLP, batch 32, Adam; instructions counted by callgrind (user space, all "
+          f"threads); runs of {args.short} and {args.long} batches x {args.epochs} epochs, "
+          f"each counted {args.repeats} times")
+    spread = max((max(v) - min(v)) / min(v) for v in counts.values())
+    print(f"largest difference between repeated counts of one run: {spread:.5%}")
+    per_step, fixed = {}, {}
+    for name in VARIANTS:
+        short = min(counts[f"{name} {args.short}"])
+        long = min(counts[f"{name} {args.long}"])
+        per_step[name] = (long - short) / extra_steps
+        fixed[name] = short - per_step[name] * args.short * args.epochs
+    run_steps = 800
+    print(f"\n{'':8s} {'per step':>10s} {'ratio':>6s} {'fixed per run':>14s}   "
+          f"{run_steps}-step run ratio")
+    plain_run = fixed["plain"] + per_step["plain"] * run_steps
+    for name in VARIANTS:
+        ratio = per_step[name] / per_step["plain"]
+        whole = (fixed[name] + per_step[name] * run_steps) / plain_run
+        target = f"  (target <= {TARGETS[name]:.2f}, in time)" if name in TARGETS else ""
+        print(f"{name:8s} {per_step[name]:10.0f} {ratio:6.3f} {fixed[name]:14.0f}   "
+              f"{whole:6.3f}{target}")
+    print(f"lean / parity per step: {per_step['lean'] / per_step['parity']:.3f} "
+          "(the framework alone)")
+
+if __name__ == "__main__":
+    main()
