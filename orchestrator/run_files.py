@@ -25,8 +25,9 @@ class LifecycleWriter:
     failed or killed run can be drawn afterwards. Changes during a run are written by a
     background thread (creating and renaming a file costs about 0.3 ms of system time), the
     latest one first; a run's final state is written before the change returns, so the file is
-    complete when ``fit`` or ``test`` returns or raises. Every write is atomic (a temporary file
-    renamed over the old one): a killed run leaves the state of a moment before.
+    complete when ``fit`` or ``test`` returns or raises, and the run's thread ends then. Every
+    write is atomic (a temporary file renamed over the old one): a killed run leaves the state
+    of a moment before.
     """
 
     def __init__(self, log_dir: str) -> None:
@@ -45,24 +46,28 @@ class LifecycleWriter:
         self.runs[record.mode or "fit"] = record.to_dict()
         self._changes += 1
         change = (self._changes, dict(self.runs))  # to_dict made new dicts: a stable snapshot
-        if record.outcome in ("running", "not_started"):
-            with self._wake:
+        with self._wake:
+            if record.outcome in ("running", "not_started"):
                 self._pending = change
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._write_pending, daemon=True,
+                                                    name="orchestrator-lifecycle-writer")
+                    self._thread.start()
                 self._wake.notify()
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._write_pending, daemon=True,
-                                                name="orchestrator-lifecycle-writer")
-                self._thread.start()
-            return
-        with self._wake:  # the final state of a run: on disk before this returns
-            self._pending = None
+                return
+            # the final state of a run: on disk before this returns; the run's thread ends
+            self._pending, self._thread = None, None
+            self._wake.notify()
         self._write_if_newer(change)
 
     def _write_pending(self) -> None:
+        me = threading.current_thread()
         while True:
             with self._wake:
-                while self._pending is None:
+                while self._pending is None and self._thread is me:
                     self._wake.wait()
+                if self._pending is None:
+                    return  # the run ended (a write it still had is older than the final one)
                 change, self._pending = self._pending, None
             self._write_if_newer(change)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -39,6 +40,8 @@ def test_changes_during_a_run_reach_the_file(tmp_path: Path) -> None:
         lifecycle.enter(state)
         writer(lifecycle)  # type: ignore[arg-type]
     _wait_for(tmp_path / "lifecycle.json", ["init", "prepare_data", "optimizers"])
+    lifecycle.outcome = "completed"
+    writer(lifecycle)  # type: ignore[arg-type]  # the run ends, and its thread with it
 
 
 def test_the_final_state_is_on_disk_when_the_change_returns(tmp_path: Path) -> None:
@@ -75,3 +78,44 @@ def test_a_directory_that_cannot_be_written_warns_once_and_the_run_goes_on(
         logger.remove(handler)
     assert len(messages) == 1
     assert "could not write" in messages[0] and "lifecycle.json" in messages[0]
+
+
+def _writer_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "orchestrator-lifecycle-writer"]
+
+
+def _wait_until_no_writer_thread(besides: list[threading.Thread]) -> None:
+    """Every writer thread started since ``besides`` (those alive before) ends."""
+    for thread in _writer_threads():
+        if thread not in besides:
+            thread.join(timeout=5)
+    assert [t for t in _writer_threads() if t not in besides] == []
+
+
+def test_the_writer_thread_ends_with_the_run_and_starts_again_for_the_next(
+    tmp_path: Path,
+) -> None:
+    # one thread per run, not one per Trainer for the life of the process
+    before = _writer_threads()
+    writer, lifecycle = LifecycleWriter(str(tmp_path)), _Lifecycle()
+    for _ in range(2):
+        for state in ("init", "train_epoch"):
+            lifecycle.enter(state)
+            writer(lifecycle)  # type: ignore[arg-type]
+        assert [t for t in _writer_threads() if t not in before]
+        lifecycle.outcome = "completed"
+        writer(lifecycle)  # type: ignore[arg-type]
+        _wait_until_no_writer_thread(before)
+        assert read_run_lifecycle(tmp_path).outcome == "completed"
+        lifecycle = _Lifecycle()
+
+
+def test_fits_and_tests_leave_no_writer_threads_behind(tmp_path: Path) -> None:
+    from tests.helpers import BoringModel, quiet_trainer
+
+    before = _writer_threads()
+    for _ in range(3):
+        trainer = quiet_trainer(tmp_path, max_epochs=1, checkpoint_callback=False)
+        trainer.fit(BoringModel())
+        trainer.test()
+    _wait_until_no_writer_thread(before)
