@@ -204,14 +204,22 @@ def interleaved(runs: dict[str, Callable[[], Any]], repeats: int,
                 clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
     """Time each callable ``repeats`` times, alternating between them; seconds per run.
 
-    ``clock`` is wall time by default; ``time.process_time`` (CPU time of this process)
-    is steadier on a shared machine for single-threaded work.
+    Each repetition starts one run further along (plain, lean, default; then lean, default,
+    plain; ...), so every run takes every position equally often: on this machine a run can
+    be slowed by what ran just before it (in one invocation the plain loop read 3.7% slower
+    right after a default-features fit than right after itself; in another, no slower), and
+    a fixed order would charge that to the same run every time. ``clock`` is wall time by
+    default;
+    ``time.process_time`` (CPU time of this process) is steadier on a shared machine for
+    single-threaded work.
     """
+    names = list(runs)
     times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(repeats):
-        for name, run in runs.items():
+    for repetition in range(repeats):
+        shift = repetition % len(names)
+        for name in names[shift:] + names[:shift]:
             start = clock()
-            run()
+            runs[name]()
             times[name].append(clock() - start)
     return times
 

@@ -93,7 +93,8 @@ def main() -> None:
     print(f"\n1. whole runs: median of {args.repeats} interleaved repetitions, "
           f"{'CPU' if args.cpu_time else 'wall'} time")
     for name, values in times.items():
-        # the ratio of each repetition to the plain loop run just before it, then the median
+        # the ratio of each repetition to the plain loop run in the same repetition, then the
+        # median (interleaved rotates the order, so each run follows each other run)
         ratio = median([v / p for v, p in zip(values, times["plain"])])
         of_medians = median(values) / median(times["plain"])
         target = f"  (target <= {targets[name]:.2f})" if name in targets else ""

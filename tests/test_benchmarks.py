@@ -134,3 +134,17 @@ def test_the_instruction_report_splits_per_step_from_fixed_cost(capsys: Any) -> 
     assert rows["lean"] == ["1020", "1.020", "5000"]
     assert rows["default"] == ["1100", "1.100", "5000"]
     assert rows["plain"] == ["1000", "1.000", "5000"]
+
+
+def test_interleaved_runs_take_every_position_equally_often() -> None:
+    from benchmarks.common import interleaved
+
+    order: list[str] = []
+    runs = {name: (lambda name=name: order.append(name)) for name in ("plain", "lean", "strict")}
+    times = interleaved(runs, repeats=6)
+    assert {name: len(values) for name, values in times.items()} == dict.fromkeys(runs, 6)
+    rounds = [order[i:i + 3] for i in range(0, 18, 3)]
+    assert rounds[:3] == [["plain", "lean", "strict"], ["lean", "strict", "plain"],
+                          ["strict", "plain", "lean"]]
+    for position in range(3):
+        assert Counter(r[position] for r in rounds) == Counter(dict.fromkeys(runs, 2))
