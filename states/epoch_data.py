@@ -96,7 +96,8 @@ def open_epoch(loader: Any, seed: int, skip: int, rank: int = 0, world: int = 1,
     if _sequential(source):
         # nothing random decides the order; the loader's one draw (its base seed, when it is
         # iterated) comes from a generator of its own, seeded as the forked ones would be
-        generator = loader.generator or torch.Generator().manual_seed(seed)
+        generator = loader.generator if loader.generator is not None \
+            else torch.Generator().manual_seed(seed)
         return iter(device_loader(_rebuild(loader, list(source), seed, skip, generator)))
     with forked_rng(seed):
         order = list(source)
