@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import statistics
 import time
 from collections.abc import Callable
@@ -200,6 +201,19 @@ def lean_trainer(epochs: int, **kwargs: Any) -> pl.Trainer:
     return pl.Trainer(**options)
 
 
+def features_trainer(epochs: int, root: str, strict: bool = False, callbacks: Any = (),
+                     max_refresh_per_second: float = 10.0) -> pl.Trainer:
+    """The default features: TensorBoard every row_log_interval under ``root``, epoch
+    checkpoints, a progress bar to a non-terminal stream (``TinyModule(with_logs=True)``
+    returns ``log`` and ``progress_bar`` every step)."""
+    from orchestrator.callbacks import ProgressBar
+
+    bar = ProgressBar(refresh_rate=1, file=io.StringIO(),
+                      max_refresh_per_second=max_refresh_per_second)
+    return lean_trainer(epochs, logger=True, checkpoint_callback=True, default_root_dir=root,
+                        strict_outputs=strict, callbacks=[bar, *callbacks])
+
+
 def interleaved(runs: dict[str, Callable[[], Any]], repeats: int,
                 clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
     """Time each callable ``repeats`` times, alternating between them; seconds per run.
@@ -209,9 +223,8 @@ def interleaved(runs: dict[str, Callable[[], Any]], repeats: int,
     be slowed by what ran just before it (in one invocation the plain loop read 3.7% slower
     right after a default-features fit than right after itself; in another, no slower), and
     a fixed order would charge that to the same run every time. ``clock`` is wall time by
-    default;
-    ``time.process_time`` (CPU time of this process) is steadier on a shared machine for
-    single-threaded work.
+    default; ``time.process_time`` (CPU time of this process) is steadier on a shared machine
+    for single-threaded work.
     """
     names = list(runs)
     times: dict[str, list[float]] = {name: [] for name in runs}

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import io
 import json
 import os
 import re
@@ -94,8 +93,13 @@ def _count_runs(args: argparse.Namespace, folder: Path) -> None:
     from loguru import logger
 
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from benchmarks.common import TinyModule, lean_trainer, parity_loop, plain_loop
-    from orchestrator.callbacks import ProgressBar
+    from benchmarks.common import (
+        TinyModule,
+        features_trainer,
+        lean_trainer,
+        parity_loop,
+        plain_loop,
+    )
 
     torch.set_num_threads(1)
     logger.remove()
@@ -108,9 +112,8 @@ def _count_runs(args: argparse.Namespace, folder: Path) -> None:
         # the bar redraws at most 10 times a second, and callgrind runs about 50 times slower:
         # left so, it would redraw 50 times as often per step as in a real run (3 or 4 times in
         # 800 steps there); here it draws at the first batch and at each epoch's end
-        bar = ProgressBar(refresh_rate=1, file=io.StringIO(), max_refresh_per_second=1e-6)
-        lean_trainer(epochs, logger=True, checkpoint_callback=True, default_root_dir=root,
-                     strict_outputs=strict, callbacks=[bar]).fit(TinyModule(batches, True))
+        features_trainer(epochs, root, strict, max_refresh_per_second=1e-6).fit(
+            TinyModule(batches, True))
 
     runs: dict[str, Callable[[int, int], Any]] = {
         "plain": plain_loop, "parity": parity_loop,

@@ -15,7 +15,6 @@ Where Lightning is installed, it is measured the same way.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import sys
 import tempfile
@@ -30,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.common import (  # noqa: E402
     TinyModule,
+    features_trainer,
     interleaved,
     lean_trainer,
     lockstep_ratio,
@@ -39,7 +39,6 @@ from benchmarks.common import (  # noqa: E402
     plain_lockstep_ratio,
     plain_loop,
 )
-from orchestrator.callbacks import ProgressBar  # noqa: E402
 
 
 def main() -> None:
@@ -66,11 +65,7 @@ def main() -> None:
 
     def default_features(*extra: Any, strict: bool = False) -> Any:
         model = TinyModule(args.batches, with_logs=True)
-        bar = ProgressBar(refresh_rate=1, file=io.StringIO())
-        trainer = lean_trainer(args.epochs, logger=True, checkpoint_callback=True,
-                               default_root_dir=root, strict_outputs=strict,
-                               callbacks=[bar, *extra])
-        trainer.fit(model)
+        features_trainer(args.epochs, root, strict, extra).fit(model)
         return model
 
     def strict(*extra: Any) -> Any:
