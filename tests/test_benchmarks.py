@@ -125,7 +125,8 @@ def test_the_instruction_report_splits_per_step_from_fixed_cost(capsys: Any) -> 
 
     args = argparse.Namespace(short=10, long=30, epochs=2, repeats=2)
     # a run of n steps: fixed + per_step * n; the second count of each run a little higher
-    per_step = {"plain": 1000, "parity": 1010, "lean": 1020, "default": 1100, "strict": 1090}
+    per_step = {"plain": 1000, "parity": 1010, "lean": 1020, "logged": 1030, "default": 1100,
+                "strict": 1090}
     counts = {f"{name} {b}": [5000 + per_step[name] * b * 2, 5001 + per_step[name] * b * 2]
               for name in VARIANTS for b in (10, 30)}
     _report(counts, args)
