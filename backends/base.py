@@ -57,13 +57,20 @@ class Backend(ABC):
         """Step an optimizer, through the precision's scaler when there is one."""
         return self.precision.step(optimizer, closure)
 
+    def optimizer_stepper(self) -> Callable[[torch.optim.Optimizer], Any] | None:
+        """The training step's optimizer-step phase where a plain ``optimizer.step()`` is not
+        enough (a gradient scaler; a device's own step); None otherwise."""
+        return self.optimizer_step if self.precision.scales else None
+
+    def gradient_sync(self) -> Callable[[list[torch.nn.Parameter]], None] | None:
+        """The training step's gradient-sync phase: averages gradients across processes
+        before each optimizer step; None where there is one process."""
+        return None
+
     @property
     def needs_launch(self) -> bool:
         """Whether ``fit`` must start processes through ``launch`` first."""
         return False
-
-    def sync_gradients(self, parameters: list[torch.nn.Parameter]) -> None:  # noqa: B027
-        """Average gradients across processes before a step (nothing to do on one)."""
 
     def init_group(self, rank: int | None = None) -> None:  # noqa: B027
         """Join the process group of a multi-process run (nothing to join on one process)."""

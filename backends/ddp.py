@@ -144,6 +144,9 @@ class DDPBackend(Backend):
 
         return move_to(batch, self.root_device)
 
+    def gradient_sync(self) -> Callable[[list[torch.nn.Parameter]], None] | None:
+        return self.sync_gradients if self.world_size > 1 else None
+
     def sync_gradients(self, parameters: list[torch.nn.Parameter]) -> None:
         grads = [p.grad for p in parameters if p.grad is not None]
         if not grads:

@@ -35,6 +35,12 @@ class Precision:
         return self._scaler
 
     @property
+    def scales(self) -> bool:
+        """Whether losses are scaled (16-bit): backward and the optimizer step go through the
+        gradient scaler."""
+        return self.precision == 16
+
+    @property
     def dtype(self) -> torch.dtype | None:
         return {16: torch.float16, "bf16": torch.bfloat16}.get(self.precision)
 
@@ -55,6 +61,16 @@ class Precision:
         """Unscale gradients in place before clipping."""
         if self.scaler is not None:
             self.scaler.unscale_(optimizer)
+
+    def state_dict(self) -> dict[str, Any] | None:
+        """The gradient scaler's state (None without a scaler), for checkpoints."""
+        scaler = self.scaler
+        return scaler.state_dict() if scaler is not None else None
+
+    def load_state_dict(self, state: dict[str, Any] | None) -> None:
+        scaler = self.scaler
+        if scaler is not None and state:
+            scaler.load_state_dict(state)
 
     def step(self, optimizer: torch.optim.Optimizer, closure: Any = None) -> Any:
         """Step the optimizer through the scaler when there is one."""

@@ -69,6 +69,9 @@ class TPUBackend(Backend):
     def optimizer_step(self, optimizer: torch.optim.Optimizer, closure: Any = None) -> Any:
         return self.xm.optimizer_step(optimizer, barrier=self.cores == 1)
 
+    def optimizer_stepper(self) -> Callable[[torch.optim.Optimizer], Any] | None:
+        return self.optimizer_step  # every step goes through torch_xla
+
     def reduce(self, tensor: torch.Tensor, op: str = "mean") -> torch.Tensor:
         if self.world_size == 1:
             return tensor

@@ -40,10 +40,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=2,
                         help="times each run is counted (the counts should agree)")
+    parser.add_argument("--only", nargs="+", choices=VARIANTS, default=list(VARIANTS),
+                        help="count only these runs (plain is always counted)")
     parser.add_argument("--keep", type=Path, default=None,
                         help="leave the callgrind dumps (one per run) in this folder, for "
                              "callgrind_annotate")
     args = parser.parse_args()
+    args.only = [name for name in VARIANTS if name in args.only or name == "plain"]
     if args.long <= args.short:
         parser.error(f"--long ({args.long}) must be more than --short ({args.short})")
     if os.environ.get(_CHILD):
@@ -67,7 +70,7 @@ def _callgrind(valgrind: str, args: argparse.Namespace, folder: Path) -> dict[st
     command = [valgrind, "--tool=callgrind", "--zero-before=getppid", "--dump-before=getpgrp",
                f"--callgrind-out-file={folder / 'cg.out'}", sys.executable, __file__,
                "--short", str(args.short), "--long", str(args.long), "--epochs", str(args.epochs),
-               "--repeats", str(args.repeats)]
+               "--repeats", str(args.repeats), "--only", *args.only]
     # one thread everywhere: an idle BLAS thread that spins would add instructions by the second
     env = dict(os.environ, **{_CHILD: str(folder), "OMP_NUM_THREADS": "1",
                               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
@@ -123,11 +126,11 @@ def _count_runs(args: argparse.Namespace, folder: Path) -> None:
         "default": lambda b, e: fit(b, e, True),
         "strict": lambda b, e: fit(b, e, True, strict=True),
     }
-    for run in runs.values():  # as long as the long runs, so every first-time cost (lazy
-        run(args.long, args.epochs)  # imports at the first TensorBoard write) falls here
+    for name in args.only:  # as long as the long runs, so every first-time cost (lazy
+        runs[name](args.long, args.epochs)  # imports at the first TensorBoard write) falls here
     labels = []
     for _ in range(args.repeats):
-        for name in VARIANTS:
+        for name in args.only:
             for batches in (args.short, args.long):
                 gc.collect()  # every run starts with empty young generations: a collection
                 os.getppid()  # of the 300,000 objects torch keeps would swamp the count
@@ -148,7 +151,8 @@ def _report(counts: dict[str, list[int]], args: argparse.Namespace) -> None:
           + ", ".join(f"{label} {spread:.2%}" for spread, label in spreads[::-1][:3])
           + " (the smallest count of each is used)")
     per_step, fixed = {}, {}
-    for name in VARIANTS:
+    names = [name for name in VARIANTS if f"{name} {args.short}" in counts]
+    for name in names:
         short = min(counts[f"{name} {args.short}"])
         long = min(counts[f"{name} {args.long}"])
         per_step[name] = (long - short) / extra_steps
@@ -157,14 +161,15 @@ def _report(counts: dict[str, list[int]], args: argparse.Namespace) -> None:
     print(f"\n{'':8s} {'per step':>10s} {'ratio':>6s} {'fixed per run':>14s}   "
           f"{run_steps}-step run ratio")
     plain_run = fixed["plain"] + per_step["plain"] * run_steps
-    for name in VARIANTS:
+    for name in names:
         ratio = per_step[name] / per_step["plain"]
         whole = (fixed[name] + per_step[name] * run_steps) / plain_run
         target = f"  (target <= {TARGETS[name]:.2f}, in time)" if name in TARGETS else ""
         print(f"{name:8s} {per_step[name]:10.0f} {ratio:6.3f} {fixed[name]:14.0f}   "
               f"{whole:6.3f}{target}")
-    print(f"lean / parity per step: {per_step['lean'] / per_step['parity']:.3f} "
-          "(the framework alone)")
+    if "lean" in per_step and "parity" in per_step:
+        print(f"lean / parity per step: {per_step['lean'] / per_step['parity']:.3f} "
+              "(the framework alone)")
 
 if __name__ == "__main__":
     main()

@@ -7,9 +7,10 @@ Prints, for each variant, its ratio to the plain loop three ways: whole runs int
 (median seconds and ratios), lockstep with one plain step after every fit step, and lockstep
 in blocks of ``--block`` steps (see ``ShadowPlainLoop``). Targets: lean
 (no logger, no checkpoints, no progress bar; output validation on) <= 1.03; logged (lean, with
-``training_step`` returning ``{'loss': loss, 'log': {'train_loss': loss}}``) <= 1.03; default features
-(TensorBoard every row_log_interval, epoch checkpoints, progress bar to a non-terminal stream,
-log/progress_bar dicts every step) <= 1.10; the same with strict_outputs=True <= 1.10.
+``training_step`` returning ``{'loss': loss, 'log': {'train_loss': loss}}``) <= 1.03; default
+features (TensorBoard every row_log_interval, epoch checkpoints, progress bar to a
+non-terminal stream, log/progress_bar dicts every step) <= 1.10; the same with
+strict_outputs=True <= 1.10.
 Where Lightning is installed, it is measured the same way.
 """
 

@@ -8,8 +8,7 @@ from orchestrator.callbacks import Callback
 from orchestrator.module import LightningModule
 from orchestrator.seed import seed_everything
 from orchestrator.trainer import Trainer
-
-__version__ = "0.1.0"
+from orchestrator.version import __version__
 
 __all__ = ["Callback", "LightningModule", "Trainer", "__version__", "callbacks", "loggers",
            "seed_everything"]

@@ -13,7 +13,12 @@ from typing import Any
 import torch
 from pydantic import ValidationError
 
-from schemas.checkpoint import CHECKPOINT_FORMAT_VERSION, CHECKPOINT_KIND, CheckpointManifest
+from schemas.checkpoint import (
+    CHECKPOINT_FORMAT_VERSION,
+    CHECKPOINT_KIND,
+    CheckpointManifest,
+    body_problems,
+)
 from schemas.errors import CheckpointError
 
 __all__ = ["check_module_keys", "load_checkpoint", "write_atomically"]
@@ -79,7 +84,13 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"{str(file)!r} is not a readable checkpoint: it is torn (a partial write) or not "
             f"a torch file ({type(exc).__name__}: {str(exc)[:120]})"
         ) from None
-    _check_manifest(file, checkpoint)
+    manifest = _check_manifest(file, checkpoint)
+    problems = body_problems(checkpoint, manifest.weights_only)
+    if problems:
+        raise CheckpointError(
+            f"{str(file)!r} is not a usable checkpoint: " + "; ".join(problems)
+            + ". It was not written by this version's Trainer.save_checkpoint, or was damaged"
+        )
     return checkpoint
 
 
@@ -118,7 +129,7 @@ def _unpickler_reason(exc: Exception) -> str:
     return detail[-1] if detail else type(exc).__name__
 
 
-def _check_manifest(file: Path, checkpoint: Any) -> None:
+def _check_manifest(file: Path, checkpoint: Any) -> CheckpointManifest:
     if not isinstance(checkpoint, dict) or "manifest" not in checkpoint:
         raise CheckpointError(
             f"{str(file)!r} is a torch file but not an orchestrator checkpoint (it has no "
@@ -138,6 +149,7 @@ def _check_manifest(file: Path, checkpoint: Any) -> None:
             f"{CHECKPOINT_FORMAT_VERSION} ({CHECKPOINT_KIND}). Load it with the version that "
             "wrote it"
         )
+    return manifest
 
 
 def check_module_keys(file: str, module: torch.nn.Module, state_dict: dict[str, Any]) -> None:

@@ -1,9 +1,14 @@
-"""What a checkpoint holds: capture it from a trainer, and put it back into a run."""
+"""What a checkpoint holds: the trainer's stateful parts, as one ordered list.
+
+``state_entries`` is that list. Capturing a checkpoint, resuming a fit from one, loading the
+weights for a test and taking over what DDP workers trained all walk it
+(``states.stateful``); each part saves and loads its own state.
+"""
 
 from __future__ import annotations
 
 from argparse import Namespace
-from collections import deque
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -12,103 +17,107 @@ from loguru import logger
 
 from backends.gpu import move_to
 from orchestrator.checkpoint_io import check_module_keys, load_checkpoint
+from orchestrator.version import __version__
 from schemas.checkpoint import CHECKPOINT_FORMAT_VERSION, CHECKPOINT_KIND
 from schemas.errors import CheckpointError
-from states.context import RunContext
-from states.lifecycle import LifecycleRecord
-from states.progress import RunProgress
-from states.rng import rng_state, set_rng_state
+from states.optim import OptimizerStates, SchedulerStates
+from states.run import Run, RunData
+from states.stateful import BodyEntry, Entry, StateEntry, Use, View, capture, restore
 
-__all__ = ["adopt_result", "capture", "plain_hparams", "restore_into", "restore_weights",
-           "result_of"]
+__all__ = ["capture_checkpoint", "plain_hparams", "restore_into", "restore_weights",
+           "state_entries", "take_handback"]
 
 RESUMABLE_STATES = ("train_epoch", "val_check")
+_RESUME: frozenset[Use] = frozenset({"resume"})
+_EVERY: frozenset[Use] = frozenset({"resume", "handback"})
 
 
-def capture(trainer: Any, weights_only: bool = False) -> dict[str, Any]:
-    """The trainer's whole resumable state as plain data (loadable with weights_only=True)."""
-    from orchestrator import __version__
-
-    module = trainer.model
-    checkpoint: dict[str, Any] = {
-        "manifest": {
-            "kind": CHECKPOINT_KIND,
-            "format_version": CHECKPOINT_FORMAT_VERSION,
-            "library_version": __version__,
-            "created_at": datetime.now(timezone.utc).isoformat(),
-            "weights_only": weights_only,
-        },
-        "epoch": trainer.current_epoch,
-        "global_step": trainer.global_step,
-        "state_dict": module.state_dict(),
-        "hparams": plain_hparams(module.hparams),
-        "hparams_type": type(module.hparams).__name__ if module.hparams is not None else None,
-    }
-    if not weights_only:
-        checkpoint.update(_run_state(trainer))
-    module.on_save_checkpoint(checkpoint)
-    return checkpoint
-
-
-def _run_state(trainer: Any) -> dict[str, Any]:
-    run: RunContext | None = trainer._fit_run
-    val_start_rng = run.val_start_rng if run is not None else None
-    return {
-        "lifecycle": trainer.lifecycle.record().to_dict(),
-        "progress": trainer.progress.to_dict(),
-        "metrics": _scalar_metrics(trainer.callback_metrics),
-        "optimizer_states": [opt.state_dict() for opt in trainer.optimizers],
-        "lr_schedulers": [cfg.scheduler.state_dict() for cfg in trainer.scheduler_configs],
-        "callbacks": _callback_states(trainer),
-        "rng": val_start_rng if val_start_rng is not None else rng_state(),
-        "grads": {name: p.grad.detach().clone() for name, p in trainer.model.named_parameters()
-                  if p.grad is not None},
-        "epoch_outputs": list(run.batch_runner.outputs) if run and run.batch_runner else [],
-        "metric_store": _metric_store(trainer.metrics),
-        "logger": _logger_identity(trainer.logger),
-        "grad_scaler": _scaler_state(trainer),
-    }
+def state_entries(trainer: Any, weights_only: bool = False, source: str = "the checkpoint",
+                  data: RunData | None = None) -> list[Entry]:
+    """The parts a checkpoint holds, in the order they are loaded. ``source`` names the file in
+    errors; ``data`` is the run a resume loads into."""
+    module, state = trainer.model, trainer.state
+    progress = state.progress
+    entries: list[Entry] = [
+        StateEntry("epoch", View(lambda: progress.epoch)),
+        StateEntry("global_step", View(lambda: progress.global_step)),
+        StateEntry("state_dict", _ModuleWeights(module, source),
+                   frozenset({"resume", "weights", "handback"})),
+        StateEntry("hparams", View(lambda: plain_hparams(module.hparams))),
+        StateEntry("hparams_type", View(lambda: _hparams_type(module.hparams))),
+    ]
+    hooks = BodyEntry(_ModuleHooks(module), frozenset({"resume", "weights"}))
+    if weights_only:
+        return [*entries, hooks]
+    entries += [
+        StateEntry("grads", _ModuleGrads(module), _RESUME),
+        hooks,
+        StateEntry("optimizer_states", OptimizerStates(state.optimization, source), _RESUME),
+        StateEntry("lr_schedulers", SchedulerStates(state.optimization), _RESUME),
+        StateEntry("grad_scaler", trainer.backend.precision, _RESUME),
+        StateEntry("callbacks", _CallbackStates(trainer), _EVERY),
+        StateEntry("progress", progress, _EVERY),
+        StateEntry("metrics", View(lambda: _scalars(state.metrics.callback_metrics))),
+        StateEntry("metric_store", state.metrics, _EVERY, on_device=True),
+        StateEntry("epoch_outputs", state.outputs, _RESUME, on_device=True),
+        StateEntry("lifecycle", trainer.lifecycle, frozenset({"handback"})),
+        StateEntry("logger", _LoggerState(trainer), frozenset({"handback"})),
+        StateEntry("rng", state.generators, _RESUME),
+    ]
+    if data is not None:
+        entries.append(StateEntry("lifecycle", _ResumePoint(data), _RESUME, writes=False))
+    if trainer.world_size > 1:
+        entries.append(StateEntry("rng_per_rank", _RankGenerators(trainer), _RESUME,
+                                  gathered=True))
+    return entries
 
 
-def _scalar_metrics(metrics: dict[str, Any]) -> dict[str, float]:
-    return {k: float(v) for k, v in metrics.items()
-            if isinstance(v, int | float) or (isinstance(v, torch.Tensor) and v.numel() == 1)}
+def capture_checkpoint(trainer: Any, weights_only: bool = False,
+                       gathered: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The trainer's state as a checkpoint body (loadable with weights_only=True)."""
+    manifest = {"kind": CHECKPOINT_KIND, "format_version": CHECKPOINT_FORMAT_VERSION,
+                "library_version": __version__,
+                "created_at": datetime.now(timezone.utc).isoformat(),
+                "weights_only": weights_only}
+    return {"manifest": manifest, **capture(state_entries(trainer, weights_only), gathered)}
 
 
-def _metric_store(store: Any) -> dict[str, Any]:
-    return {"callback_metrics": dict(store.callback_metrics),
-            "progress_bar_metrics": dict(store.progress_bar_metrics),
-            "logged_metrics": dict(store.logged_metrics),
-            "running_losses": _stacked(list(store.running_losses)),
-            "step_log": dict(store.step_log)}
+def restore_into(trainer: Any, path: str, checkpoint: dict[str, Any]) -> Any:
+    """A restore function for the dataloaders runner: put ``checkpoint`` back into the run."""
+
+    def restore_run(run: Run) -> None:
+        if checkpoint["manifest"].get("weights_only"):
+            raise CheckpointError(
+                f"{path!r} holds weights only (save_weights_only=True) and cannot resume "
+                "training; load its 'state_dict' into the model instead"
+            )
+        restore(state_entries(trainer, source=path, data=run.data), checkpoint, "resume",
+                lambda value: move_to(value, run.backend.root_device))
+        progress = run.state.progress
+        logger.info("resumed from {p} at epoch {e}, step {s}, batch {b} ({state})", p=path,
+                    e=progress.epoch, s=progress.global_step, b=progress.batch_idx,
+                    state=checkpoint["lifecycle"]["state"])
+
+    return restore_run
 
 
-def _stacked(losses: list[torch.Tensor]) -> torch.Tensor | list[torch.Tensor]:
-    """The recent losses as one tensor (one pickled object instead of twenty) when they stack."""
-    if losses and all(t.shape == losses[0].shape and t.dtype == losses[0].dtype
-                      and t.device == losses[0].device for t in losses):
-        return torch.stack(losses)
-    return losses
+def restore_weights(trainer: Any, path: str) -> Any:
+    """A restore function that loads only the module's weights (for ``test(ckpt_path=...)``)."""
+    checkpoint = load_checkpoint(path)
+
+    def restore_run(run: Run) -> None:
+        restore(state_entries(trainer, weights_only=True, source=path), checkpoint, "weights",
+                lambda value: value)
+
+    return restore_run
 
 
-def _callback_states(trainer: Any) -> dict[str, Any]:
-    states = {}
-    for callback in trainer.callbacks:
-        state = callback.on_save_checkpoint(trainer, trainer.model)
-        if state is not None:
-            states[callback.state_key] = state
-    return states
-
-
-def _logger_identity(run_logger: Any) -> dict[str, Any] | None:
-    if run_logger is None:
-        return None
-    return {"name": str(run_logger.name), "version": run_logger.version}
-
-
-def _scaler_state(trainer: Any) -> dict[str, Any] | None:
-    scaler = trainer.backend.precision.scaler
-    return scaler.state_dict() if scaler is not None else None
+def take_handback(trainer: Any, result: dict[str, Any] | None) -> None:
+    """Make the calling process hold what the DDP workers trained: weights and trainer state."""
+    if result is None:
+        raise RuntimeError("the DDP workers ended without a result from rank zero")
+    restore(state_entries(trainer, source="the DDP workers' result"), result, "handback",
+            lambda value: value)
 
 
 def plain_hparams(hparams: Any) -> dict[str, Any] | None:
@@ -117,6 +126,10 @@ def plain_hparams(hparams: Any) -> dict[str, Any] | None:
         return None
     values = vars(hparams) if isinstance(hparams, Namespace) else dict(hparams)
     return {str(k): _plain(v) for k, v in values.items()}
+
+
+def _hparams_type(hparams: Any) -> str | None:
+    return type(hparams).__name__ if hparams is not None else None
 
 
 def _plain(value: Any) -> Any:
@@ -132,119 +145,113 @@ def _plain(value: Any) -> Any:
     return repr(value)
 
 
-def restore_into(trainer: Any, path: str, checkpoint: dict[str, Any]) -> Any:
-    """A restore function for the dataloaders runner: put ``checkpoint`` back into the run."""
+def _scalars(metrics: Mapping[str, Any]) -> dict[str, float]:
+    return {k: float(v) for k, v in metrics.items()
+            if isinstance(v, int | float) or (isinstance(v, torch.Tensor) and v.numel() == 1)}
 
-    def restore(ctx: RunContext) -> None:
-        if checkpoint["manifest"].get("weights_only"):
-            raise CheckpointError(
-                f"{path!r} holds weights only (save_weights_only=True) and cannot resume "
-                "training; load its 'state_dict' into the model instead"
-            )
-        _restore_module(path, ctx, checkpoint)
-        _restore_optimizers(path, ctx, checkpoint)
+
+class _ModuleWeights:
+    def __init__(self, module: torch.nn.Module, source: str) -> None:
+        self.module, self.source = module, source
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.module.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        check_module_keys(self.source, self.module, state)
+        self.module.load_state_dict(state)
+
+
+class _ModuleGrads:
+    """The gradients accumulated so far (a checkpoint inside an accumulation holds them)."""
+
+    def __init__(self, module: torch.nn.Module) -> None:
+        self.module = module
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return {name: p.grad.detach().clone() for name, p in self.module.named_parameters()
+                if p.grad is not None}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        for name, param in self.module.named_parameters():
+            param.grad = state[name].to(param.device) if name in state else None
+
+
+class _ModuleHooks:
+    """The module's ``on_save_checkpoint`` / ``on_load_checkpoint``, with the whole body."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+
+    def saving(self, body: dict[str, Any]) -> None:
+        self.module.on_save_checkpoint(body)
+
+    def loaded(self, body: Mapping[str, Any]) -> None:
+        self.module.on_load_checkpoint(body)
+
+
+class _CallbackStates:
+    """What each callback's ``on_save_checkpoint`` returned, by its ``state_key``."""
+
+    def __init__(self, trainer: Any) -> None:
+        self.trainer = trainer
+
+    def state_dict(self) -> dict[str, Any]:
+        trainer, states = self.trainer, {}
         for callback in trainer.callbacks:
-            state = checkpoint["callbacks"].get(callback.state_key)
+            state = callback.on_save_checkpoint(trainer, trainer.model)
             if state is not None:
-                callback.on_load_checkpoint(state)
-        vars(ctx.progress).update(vars(RunProgress.from_dict(checkpoint["progress"])))
-        _restore_metrics(ctx, checkpoint)
-        saved_state = checkpoint.get("lifecycle", {}).get("state")
-        ctx.resumed_state = saved_state if saved_state in RESUMABLE_STATES else None
-        per_rank = checkpoint.get("rng_per_rank")
-        backend = ctx.backend
-        if per_rank is not None and len(per_rank) == backend.world_size:
-            set_rng_state(per_rank[backend.global_rank])
-        else:
-            set_rng_state(checkpoint["rng"])
-        logger.info("resumed from {p} at epoch {e}, step {s}, batch {b} ({state})", p=path,
-                    e=ctx.progress.epoch, s=ctx.progress.global_step, b=ctx.progress.batch_idx,
-                    state=saved_state)
+                states[callback.state_key] = state
+        return states
 
-    return restore
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for callback in self.trainer.callbacks:
+            if state.get(callback.state_key) is not None:
+                callback.on_load_checkpoint(state[callback.state_key])
 
 
-def _restore_module(path: str, ctx: RunContext, checkpoint: dict[str, Any]) -> None:
-    module = ctx.module
-    check_module_keys(path, module, checkpoint["state_dict"])
-    module.load_state_dict(checkpoint["state_dict"])
-    grads = checkpoint.get("grads", {})
-    for name, param in module.named_parameters():
-        param.grad = grads[name].to(param.device) if name in grads else None
-    module.on_load_checkpoint(checkpoint)
+class _LoggerState:
+    """The logger's identity (name, version), so that a resumed run continues its logs."""
+
+    def __init__(self, trainer: Any) -> None:
+        self.trainer = trainer
+
+    def state_dict(self) -> dict[str, Any] | None:
+        run_logger = self.trainer.logger
+        if run_logger is None:
+            return None
+        return {**run_logger.state_dict(), "step": self.trainer.global_step}
+
+    def load_state_dict(self, state: dict[str, Any] | None) -> None:
+        if state and self.trainer.logger is not None:
+            self.trainer.logger.load_state_dict(state)
 
 
-def _restore_metrics(ctx: RunContext, checkpoint: dict[str, Any]) -> None:
-    """Metrics and the epoch's outputs so far, on the device new ones will come from (the
-    checkpoint was loaded onto the CPU): an epoch-end hook stacks old and new together."""
-    def on_device(value: Any) -> Any:
-        return move_to(value, ctx.backend.root_device)
+class _ResumePoint:
+    """Notes, for the resumed run, the lifecycle state its checkpoint was saved in."""
 
-    saved = checkpoint.get("metric_store")
-    if saved:
-        _load_metric_store(ctx.metrics, on_device(saved))
-    ctx.pending_outputs = list(on_device(checkpoint.get("epoch_outputs", [])))
+    def __init__(self, data: RunData) -> None:
+        self.data = data
 
+    def state_dict(self) -> None:
+        raise AssertionError("the resume point reads the lifecycle section; it writes none")
 
-def _load_metric_store(store: Any, saved: dict[str, Any]) -> None:
-    store.callback_metrics = dict(saved["callback_metrics"])
-    store.progress_bar_metrics = dict(saved["progress_bar_metrics"])
-    store.logged_metrics = dict(saved["logged_metrics"])
-    losses = saved["running_losses"]
-    store.running_losses = deque(losses.unbind() if isinstance(losses, torch.Tensor) else losses,
-                                 maxlen=20)
-    store.step_log = dict(saved["step_log"])
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        saved = state.get("state")
+        self.data.resumed_in = saved if saved in RESUMABLE_STATES else None
 
 
-def _restore_optimizers(path: str, ctx: RunContext, checkpoint: dict[str, Any]) -> None:
-    saved = checkpoint["optimizer_states"]
-    if len(saved) != len(ctx.optimizers):
-        raise CheckpointError(
-            f"{path!r} holds {len(saved)} optimizer state(s) but configure_optimizers "
-            f"returned {len(ctx.optimizers)}"
-        )
-    for optimizer, state in zip(ctx.optimizers, saved):
-        optimizer.load_state_dict(state)
-    for config, state in zip(ctx.schedulers, checkpoint["lr_schedulers"]):
-        config.scheduler.load_state_dict(state)
-    scaler = ctx.backend.precision.scaler
-    if scaler is not None and checkpoint.get("grad_scaler"):
-        scaler.load_state_dict(checkpoint["grad_scaler"])
+class _RankGenerators:
+    """Every process's generator states, gathered at the save; each takes its own back."""
 
+    def __init__(self, trainer: Any) -> None:
+        self.trainer = trainer
 
-def restore_weights(path: str) -> Any:
-    """A restore function that loads only the module's weights (for ``test(ckpt_path=...)``)."""
-    checkpoint = load_checkpoint(path)
+    def state_dict(self) -> list[dict[str, Any]]:
+        trainer = self.trainer
+        return trainer.backend.gather_object(trainer.state.generators.state_dict())
 
-    def restore(ctx: RunContext) -> None:
-        check_module_keys(path, ctx.module, checkpoint["state_dict"])
-        ctx.module.load_state_dict(checkpoint["state_dict"])
-        ctx.module.on_load_checkpoint(checkpoint)
-
-    return restore
-
-
-def result_of(trainer: Any) -> dict[str, Any]:
-    """What a DDP worker of rank zero hands back to the process that called ``fit``."""
-    result = capture(trainer)
-    result["lifecycle"] = trainer.lifecycle.record().to_dict()
-    return result
-
-
-def adopt_result(trainer: Any, result: dict[str, Any] | None) -> None:
-    """Make the calling process hold what the DDP workers trained: weights and trainer state."""
-    if result is None:
-        raise RuntimeError("the DDP workers ended without a result from rank zero")
-    module = trainer.model
-    module.load_state_dict(result["state_dict"])
-    vars(trainer.progress).update(vars(RunProgress.from_dict(result["progress"])))
-    for callback in trainer.callbacks:
-        state = result["callbacks"].get(callback.state_key)
-        if state is not None:
-            callback.on_load_checkpoint(state)
-    _load_metric_store(trainer.metrics, result["metric_store"])
-    record = LifecycleRecord.from_dict(result["lifecycle"])
-    trainer.lifecycle.adopt(record)
-    saved_logger = result.get("logger")
-    if saved_logger and trainer.logger is not None and hasattr(trainer.logger, "_version"):
-        trainer.logger._version = saved_logger["version"]
+    def load_state_dict(self, state: list[dict[str, Any]]) -> None:
+        backend = self.trainer.backend
+        if len(state) == backend.world_size:
+            self.trainer.state.generators.load_state_dict(state[backend.global_rank])

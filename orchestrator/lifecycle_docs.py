@@ -1,7 +1,8 @@
-"""Generate the lifecycle page's diagram and tables from the machine and a recorded run.
+"""Generate the lifecycle page's diagram and tables from the state table and the hook table.
 
 ``python -m orchestrator.lifecycle_docs`` rewrites the generated part of docs/lifecycle.md;
-a test fails when the page and the machine disagree.
+a test fails when the page and the tables disagree, and another when a recorded run calls a
+hook in a state its row does not name (``hooks_by_state``).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from orchestrator.callbacks.base import Callback
 from orchestrator.module import LightningModule
 from orchestrator.trainer import Trainer
 from states.graph import to_mermaid
+from states.hook_table import HOOKS, Hook, HookRow
 from states.table import CONDITIONS, STATES, expanded_transitions
 
-__all__ = ["generated_section", "hooks_by_state", "main"]
+__all__ = ["generated_section", "hook_reference", "hooks_by_state", "main", "rewrite"]
 
 BEGIN = "<!-- generated:begin (python -m orchestrator.lifecycle_docs) -->"
 END = "<!-- generated:end -->"
@@ -71,12 +73,9 @@ class _Recorded(LightningModule):
         return self._loader()
 
 
-_MODULE_HOOKS = [name for name in dir(LightningModule) if not name.startswith("_")
-                 and callable(getattr(LightningModule, name, None))
-                 and getattr(getattr(LightningModule, name), "_default_hook", False)
-                 and name != "forward"]
-_CALLBACK_HOOKS = [name for name in dir(Callback) if name.startswith(("on_", "teardown"))
-                   and name not in ("on_init_start", "on_init_end")]
+_MODULE_HOOKS = [str(row.hook) for row in HOOKS if row.to_module]
+_CALLBACK_HOOKS = [str(row.hook) for row in HOOKS if row.to_callbacks and row.states]
+_EVERYWHERE = Hook.ON_KEYBOARD_INTERRUPT  # fires in whichever state the interrupt came
 
 
 def _recording(cls: type, hooks: list[str], prefix: str) -> type:
@@ -114,16 +113,45 @@ def hooks_by_state() -> dict[str, list[str]]:
     return table
 
 
+def _called_names(row: HookRow) -> list[str]:
+    """How the hook shows in a call sequence: ``CB.name`` for callbacks, ``name`` for the
+    module, callbacks first."""
+    return ([f"CB.{row.hook}"] if row.to_callbacks else []) + (
+        [str(row.hook)] if row.to_module else [])
+
+
+def _arguments(args: tuple[str, ...]) -> str:
+    shown = [a for a in args if not a.endswith("?")]
+    optional = "".join(f"[, {a[:-1]}]" for a in args if a.endswith("?"))
+    return f"({', '.join(shown)}{optional})"
+
+
+def hook_reference() -> list[str]:
+    """Markdown lines: every hook of the table, with receivers, states and arguments."""
+    lines = ["| hook | called on | in state | module arguments | what for |",
+             "| --- | --- | --- | --- | --- |"]
+    for row in HOOKS:
+        where = ("any but `teardown`" if row.hook is _EVERYWHERE
+                 else ", ".join(f"`{s}`" for s in row.states) or "`Trainer(...)`")
+        receivers = {"both": "callbacks, then the module", "module": "the module",
+                     "callbacks": "callbacks"}[row.receivers]
+        args = _arguments(row.module_args) if row.to_module else ""
+        lines.append(f"| `{row.hook}` | {receivers} | {where} | {args} | {row.does} |")
+    return lines
+
+
 def generated_section() -> str:
     """The Markdown between the page's generated markers."""
     lines = ["```mermaid", to_mermaid(None).strip(), "```", "",
              "| state | hooks called there, in order (CB. = callbacks; a hook repeats per batch "
-             "or epoch as the loop runs) |", "| --- | --- |"]
-    table = hooks_by_state()
+             "or epoch as the loop runs; `CB.on_keyboard_interrupt` in any state) |",
+             "| --- | --- |"]
     for state in STATES:
-        hooks = table.get(state, [])
+        hooks = [name for row in HOOKS if state in row.states and row.hook is not _EVERYWHERE
+                 for name in _called_names(row)]
         cell = ", ".join(f"`{h}`" for h in hooks) if hooks else "(no user hooks)"
         lines.append(f"| `{state}` | {cell} |")
+    lines += ["", *hook_reference()]
     lines += ["", "| trigger | from | to | condition |", "| --- | --- | --- | --- |"]
     seen: set[tuple[str, str]] = set()
     for row in expanded_transitions():
@@ -136,13 +164,18 @@ def generated_section() -> str:
     return "\n".join(lines)
 
 
+def rewrite(page: Path, begin: str, section: str) -> None:
+    """Replace what stands between ``begin`` and ``END`` on ``page`` with ``section``."""
+    text = page.read_text()
+    head, _, rest = text.partition(begin)
+    _, _, tail = rest.partition(END)
+    page.write_text(f"{head}{begin}\n{section}\n{END}{tail}")
+    print(f"rewrote {page}")
+
+
 def main() -> None:
     """Rewrite the generated part of docs/lifecycle.md."""
-    text = _PAGE.read_text()
-    head, _, rest = text.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    _PAGE.write_text(f"{head}{BEGIN}\n{generated_section()}\n{END}{tail}")
-    print(f"rewrote {_PAGE}")
+    rewrite(_PAGE, BEGIN, generated_section())
 
 
 if __name__ == "__main__":

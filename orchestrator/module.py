@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from states.data import split_for_tbptt
 from states.hooks import default_hook
 
 __all__ = ["LightningModule"]
@@ -82,7 +83,6 @@ class LightningModule(nn.Module):
             print(*args, **kwargs)
 
     # the model
-    @default_hook
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
@@ -146,8 +146,6 @@ class LightningModule(nn.Module):
 
     @default_hook
     def tbptt_split_batch(self, batch: Any, split_size: int) -> list[Any]:
-        from states.data import split_for_tbptt
-
         return split_for_tbptt(batch, split_size)
 
     # optimisation hooks, called by the trainer in this order for each step

@@ -10,19 +10,19 @@ from typing import Any
 import torch
 from loguru import logger
 
+from backends.base import Backend
 from backends.cpu import CPUBackend
 from backends.select import select_backend
 from orchestrator.checkpoint_io import load_checkpoint, write_atomically
 from orchestrator.checkpoint_state import (
-    adopt_result,
-    capture,
+    capture_checkpoint,
     restore_into,
     restore_weights,
-    result_of,
+    state_entries,
+    take_handback,
 )
 from orchestrator.interrupts import GracefulInterrupt
 from orchestrator.loggers.base import LoggerCollection
-from orchestrator.loggers.tensorboard import TensorBoardLogger
 from orchestrator.module import LightningModule
 from orchestrator.run_files import LifecycleWriter
 from orchestrator.summary import weights_summary
@@ -30,13 +30,15 @@ from orchestrator.wiring import build_callbacks, build_logger, default_root
 from schemas.config import build_config
 from schemas.errors import MisconfigurationError
 from schemas.outputs import OutputValidator
-from states.context import RunContext
 from states.drive import drive
+from states.hook_table import Hook
 from states.hooks import HookDispatcher
 from states.lifecycle import Lifecycle
-from states.metrics import MetricStore, to_floats
+from states.metrics import to_floats
 from states.progress import RunProgress
-from states.rng import rng_state
+from states.run import InterruptRequest, Mode, Run, RunState
+from states.schedule import validates_this_epoch
+from states.stateful import gather
 
 __all__ = ["Trainer"]
 
@@ -70,12 +72,11 @@ class Trainer:
         self.default_root_dir = default_root(self.config)
         self.logger = build_logger(self.config, self.default_root_dir)
         self.lifecycle = Lifecycle()
-        self.progress = RunProgress()
-        self.metrics = MetricStore()
+        self.state = RunState()
         self.validator = OutputValidator(self.config.strict_outputs)
         self.model: LightningModule | None = None
-        self._run: RunContext | None = None
-        self._fit_run: RunContext | None = None
+        self._run: Run | None = None
+        self._fit_run: Run | None = None
         self._lifecycle_writer: LifecycleWriter | None = None
         for callback in self.callbacks:
             callback.on_init_end(self)
@@ -88,12 +89,12 @@ class Trainer:
         ``ckpt_path`` (or ``resume_from_checkpoint``) resumes from a checkpoint.
         Returns 1 once the run ends, as Lightning does.
         """
-        overrides = {"train_dataloader": train_dataloader, "val_dataloader": val_dataloaders}
+        overrides = {Hook.TRAIN_DATALOADER: train_dataloader, Hook.VAL_DATALOADER: val_dataloaders}
         path = ckpt_path or self.config.resume_from_checkpoint
         self._attach(model)
         if self.backend.needs_launch:
             result = self.backend.launch(self._fit_in_process, model, overrides, path)
-            adopt_result(self, result)
+            take_handback(self, result)
             return 1
         with self._process_group(self.backend):
             if not self.is_global_zero:
@@ -118,40 +119,29 @@ class Trainer:
         finally:
             backend.teardown()
 
-    def _fit_in_process(self, model: LightningModule, overrides: dict[str, Any],
+    def _fit_in_process(self, model: LightningModule, overrides: dict[Hook, Any],
                         path: str | os.PathLike[str] | None) -> Any:
         """The fit itself, in this process (one of several under DDP)."""
         if self.backend.world_size > 1 and not self.is_global_zero:
             self.logger = None
         checkpoint = load_checkpoint(path) if path is not None else None
-        if checkpoint is not None:
-            self._resume_logger(checkpoint)
+        if checkpoint is not None and checkpoint.get("logger") and self.logger is not None:
+            self.logger.load_state_dict(checkpoint["logger"])  # continue the saved run's logs
         if self.config.weights_summary and self.is_global_zero:
             logger.info("\n{table}", table=weights_summary(model, self.config.weights_summary))
         if self.logger is not None and model.hparams is not None and checkpoint is None:
             self.logger.log_hyperparams(model.hparams)
         if self.progress.data_seed is None:
             self.progress.data_seed = torch.initial_seed()
-        ctx = self._context("fit", overrides)
-        if checkpoint is not None:
-            ctx.restore = restore_into(self, str(path), checkpoint)
+        restore = restore_into(self, str(path), checkpoint) if checkpoint is not None else None
         if self.backend.world_size == 1:
-            ctx.interrupt = GracefulInterrupt(self._save_interrupted)
-            with ctx.interrupt.installed():
-                drive(self.lifecycle, ctx)
+            interrupt = GracefulInterrupt(self._save_interrupted)
+            with interrupt.installed():
+                drive(self._new_run("fit", overrides, restore=restore, interrupt=interrupt))
             return 1
-        drive(self.lifecycle, ctx)  # a failure marks the backend failed (_run_rank, _process_group)
-        return result_of(self) if self.is_global_zero else None
-
-    def _resume_logger(self, checkpoint: dict[str, Any]) -> None:
-        """Append to the checkpoint's TensorBoard run, hiding steps logged after it."""
-        saved = checkpoint.get("logger")
-        loggers = self.logger.loggers if isinstance(self.logger, LoggerCollection) else [
-            self.logger]
-        for run_logger in loggers:
-            if saved and isinstance(run_logger, TensorBoardLogger) \
-                    and run_logger.name == saved["name"] and run_logger._version is None:
-                run_logger.resume(saved["version"], int(checkpoint["global_step"]))
+        drive(self._new_run("fit", overrides, restore=restore))  # a failure marks the backend
+        # failed (_run_rank, _process_group); rank zero hands back what it trained
+        return capture_checkpoint(self) if self.is_global_zero else None
 
     def _save_interrupted(self) -> str:
         directory = self.checkpoint_callback.resolve_dir(self) if self.checkpoint_callback \
@@ -171,15 +161,13 @@ class Trainer:
             raise MisconfigurationError(
                 "Trainer.test() needs a model: call test(model) or fit(model) first")
         self._attach(model)
-        ctx = self._context("test", {"test_dataloader": test_dataloaders})
-        if self.backend.needs_launch:
-            # after a DDP fit that this Trainer launched, the caller tests in one process
-            ctx.backend = CPUBackend(self.config.precision)
-        if ckpt_path is not None:
-            ctx.restore = restore_weights(str(ckpt_path))
-        with self._process_group(ctx.backend):
-            drive(self.lifecycle, ctx)
-        return ctx.test_results
+        # after a DDP fit that this Trainer launched, the caller tests in one process
+        backend = CPUBackend(self.config.precision) if self.backend.needs_launch else self.backend
+        restore = restore_weights(self, str(ckpt_path)) if ckpt_path is not None else None
+        run = self._new_run("test", {Hook.TEST_DATALOADER: test_dataloaders}, backend, restore)
+        with self._process_group(backend):
+            drive(run)
+        return run.data.test_results
 
     def _attach(self, model: Any) -> None:
         if not isinstance(model, LightningModule):
@@ -190,19 +178,21 @@ class Trainer:
         model.trainer = self
         self.model = model
 
-    def _context(self, mode: str, overrides: dict[str, Any]) -> RunContext:
+    def _new_run(self, mode: Mode, overrides: dict[Hook, Any], backend: Backend | None = None,
+                 restore: Any = None, interrupt: InterruptRequest | None = None) -> Run:
         assert self.model is not None
         log_dir = getattr(self.logger, "log_dir", None)
         if log_dir is not None and self.is_global_zero:
             if self._lifecycle_writer is None:
                 self._lifecycle_writer = LifecycleWriter(log_dir)
             self.lifecycle.on_change = self._lifecycle_writer
-        self._run = RunContext(
-            mode=mode, trainer=self, module=self.model, config=self.config,  # type: ignore[arg-type]
-            backend=self.backend, hooks=HookDispatcher(self, self.model, self.callbacks),
-            loggers=self.logger or _NoLogger(), progress=self.progress, metrics=self.metrics,
-            validator=self.validator,
+        self._run = Run(
+            mode=mode, module=self.model, config=self.config, backend=backend or self.backend,
+            hooks=HookDispatcher(self, self.model, self.callbacks),
+            loggers=self.logger or _NoLogger(), validator=self.validator,
+            lifecycle=self.lifecycle, state=self.state,
             loader_overrides={k: v for k, v in overrides.items() if v is not None},
+            restore=restore, interrupt=interrupt,
         )
         if mode == "fit":
             self._fit_run = self._run
@@ -217,10 +207,11 @@ class Trainer:
         """
         if self.model is None:
             raise MisconfigurationError("save_checkpoint needs a model: call fit(model) first")
-        per_rank = None
+        entries = state_entries(self, weights_only)
+        gathered = None
         if self.world_size > 1 and not weights_only:
             try:
-                per_rank = self.backend.gather_object(rng_state())
+                gathered = gather(entries)
             except RuntimeError as exc:  # a timeout, or another collective met this one
                 raise MisconfigurationError(
                     f"save_checkpoint({str(filepath)!r}) on rank {self.global_rank}: under DDP "
@@ -233,10 +224,7 @@ class Trainer:
         if self.is_global_zero:
             if self.logger is not None:
                 self.logger.write_pending()  # a resume from this file has every row before it
-            checkpoint = capture(self, weights_only)
-            if per_rank is not None:
-                checkpoint["rng_per_rank"] = per_rank
-            write_atomically(checkpoint, filepath)
+            write_atomically(capture_checkpoint(self, weights_only, gathered), filepath)
 
     @property
     def default_checkpoint_dir(self) -> str:
@@ -251,6 +239,11 @@ class Trainer:
         return os.path.join(root, str(self.logger.name), folder, "checkpoints")
 
     # state of the run, as seed-era code reads it
+    @property
+    def progress(self) -> RunProgress:
+        """Where the latest run is: epoch, global step, batch position."""
+        return self.state.progress
+
     @property
     def current_epoch(self) -> int:
         return self.progress.epoch
@@ -269,35 +262,36 @@ class Trainer:
 
     @property
     def callback_metrics(self) -> dict[str, Any]:
-        return self.metrics.callback_metrics
+        return self.state.metrics.callback_metrics
 
     @property
     def logged_metrics(self) -> dict[str, Any]:
-        return self.metrics.logged_metrics
+        return self.state.metrics.logged_metrics
 
     @property
     def progress_bar_metrics(self) -> dict[str, Any]:
-        return self.metrics.progress_bar_metrics
+        return self.state.metrics.progress_bar_metrics
 
     @property
     def progress_bar_dict(self) -> dict[str, Any]:
         """What the progress bar shows: running loss, ``progress_bar`` metrics, version."""
         shown: dict[str, Any] = {}
-        loss = self.metrics.running_loss()
+        metrics = self.state.metrics
+        loss = metrics.running_loss()
         if loss is not None:
             shown["loss"] = f"{loss.item():.3f}"
-        shown.update(to_floats(self.metrics.progress_bar_metrics))
+        shown.update(to_floats(metrics.progress_bar_metrics))
         if self.logger is not None:
             shown["v_num"] = self.logger.version
         return shown
 
     @property
     def optimizers(self) -> list[Any]:
-        return self._fit_run.optimizers if self._fit_run else []
+        return self.state.optimization.optimizers
 
     @property
     def scheduler_configs(self) -> list[Any]:
-        return self._fit_run.schedulers if self._fit_run else []
+        return self.state.optimization.schedulers
 
     @property
     def lr_schedulers(self) -> list[dict[str, Any]]:
@@ -307,22 +301,22 @@ class Trainer:
     @property
     def num_training_batches(self) -> float:
         run = self._fit_run
-        return run.train.num_batches if run and run.train else 0
+        return run.data.train.num_batches if run and run.data.train else 0
 
     @property
     def num_val_batches(self) -> list[float]:
-        return list(self._run.val.num_batches) if self._run else []
+        return list(self._run.data.val.num_batches) if self._run else []
 
     @property
     def num_test_batches(self) -> list[float]:
-        return list(self._run.test.num_batches) if self._run else []
+        return list(self._run.data.test.num_batches) if self._run else []
 
     @property
     def validates_at_epoch_end(self) -> bool:
         """Whether a validation follows the end of the current epoch."""
-        if self._run is None or not self._run.val.enabled:
-            return False
-        return (self.current_epoch + 1) % self.config.check_val_every_n_epoch == 0
+        run = self._run
+        return run is not None and validates_this_epoch(self.config, self.progress,
+                                                        run.data.val.enabled)
 
     @property
     def global_rank(self) -> int:

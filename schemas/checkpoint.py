@@ -1,15 +1,28 @@
-"""The checkpoint manifest: what kind of file this is and which format it follows."""
+"""The checkpoint format: the manifest, and a schema of the whole body, section by section.
+
+A file whose body lacks a section or holds one of the wrong type is refused with the section
+named (``check_body``); after that, loading trusts the body.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+import torch
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from typing_extensions import NotRequired, TypedDict
 
-__all__ = ["CHECKPOINT_FORMAT_VERSION", "CHECKPOINT_KIND", "CheckpointManifest"]
+__all__ = ["CHECKPOINT_FORMAT_VERSION", "CHECKPOINT_KIND", "CheckpointManifest", "FullBody",
+           "LifecycleSection", "MetricStoreSection", "ProgressSection", "WeightsBody",
+           "body_problems"]
 
 CHECKPOINT_FORMAT_VERSION = 1
 CHECKPOINT_KIND = "orchestrator-checkpoint"
+
+# strict: a number stored as a string, a bool for an int, are refused
+_SECTION = ConfigDict(strict=True, arbitrary_types_allowed=True, extra="allow",
+                      hide_input_in_errors=True)
 
 
 class CheckpointManifest(BaseModel):
@@ -22,3 +35,123 @@ class CheckpointManifest(BaseModel):
     library_version: str
     created_at: str
     weights_only: bool = False
+
+
+class ProgressSection(TypedDict):
+    """``states.progress.RunProgress``, field for field."""
+
+    __pydantic_config__ = _SECTION  # type: ignore[misc]
+    epoch: int
+    global_step: int
+    batch_idx: int
+    epoch_finished: bool
+    val_checks_in_epoch: int
+    stop_requested: bool
+    data_seed: int | None
+
+
+class _EntrySection(TypedDict):
+    __pydantic_config__ = _SECTION  # type: ignore[misc]
+    state: str
+    entered_at: float
+    duration: float | None
+    trigger: str | None
+
+
+class LifecycleSection(TypedDict):
+    """``states.record.LifecycleRecord.to_dict()``."""
+
+    __pydantic_config__ = _SECTION  # type: ignore[misc]
+    state: str
+    outcome: str
+    mode: str | None
+    error: str | None
+    history: list[str]
+    entries: list[_EntrySection]
+
+
+class MetricStoreSection(TypedDict):
+    """``states.metrics.MetricStore.state_dict()``."""
+
+    __pydantic_config__ = _SECTION  # type: ignore[misc]
+    callback_metrics: dict[str, Any]
+    progress_bar_metrics: dict[str, Any]
+    logged_metrics: dict[str, Any]
+    running_losses: torch.Tensor | list[torch.Tensor]
+    step_log: dict[str, Any]
+
+
+class _RngSection(TypedDict):
+    __pydantic_config__ = _SECTION  # type: ignore[misc]
+    python: list[Any]
+    numpy: list[Any]
+    torch: torch.Tensor
+    cuda: NotRequired[list[torch.Tensor]]
+
+
+class _OptimizerSection(TypedDict):
+    __pydantic_config__ = _SECTION  # type: ignore[misc]
+    state: dict[Any, Any]
+    param_groups: list[dict[str, Any]]
+
+
+class _LoggerSection(TypedDict):
+    __pydantic_config__ = _SECTION  # type: ignore[misc]
+    name: str
+    version: int | str
+    step: NotRequired[int]  # the global step at the save: a resumed run's logs replace later
+
+
+class WeightsBody(TypedDict):
+    """What every checkpoint holds, ``save_weights_only=True`` ones included."""
+
+    __pydantic_config__ = _SECTION  # type: ignore[misc]
+    manifest: dict[str, Any]
+    epoch: int
+    global_step: int
+    state_dict: Mapping[str, Any]
+    hparams: dict[str, Any] | None
+    hparams_type: str | None
+
+
+class FullBody(WeightsBody):
+    """A checkpoint a fit can resume from: the run's whole state."""
+
+    lifecycle: LifecycleSection
+    progress: ProgressSection
+    metrics: dict[str, float]
+    optimizer_states: list[_OptimizerSection]
+    lr_schedulers: list[dict[str, Any]]
+    callbacks: dict[str, Any]
+    rng: _RngSection
+    grads: dict[str, torch.Tensor]
+    epoch_outputs: list[Any]
+    metric_store: MetricStoreSection
+    logger: _LoggerSection | None
+    grad_scaler: dict[str, Any] | None
+    rng_per_rank: NotRequired[list[_RngSection]]
+
+
+_BODIES: dict[bool, TypeAdapter[Any]] = {False: TypeAdapter(FullBody),
+                                          True: TypeAdapter(WeightsBody)}
+
+
+def body_problems(body: Mapping[str, Any], weights_only: bool, most: int = 3) -> list[str]:
+    """What is wrong with a checkpoint body, one line per section (empty: nothing)."""
+    try:
+        _BODIES[weights_only].validate_python(body)
+    except ValidationError as exc:
+        errors = exc.errors()
+        lines = [_problem(error) for error in errors[:most]]
+        if len(errors) > most:
+            lines.append(f"and {len(errors) - most} more")
+        return lines
+    return []
+
+
+def _problem(error: Any) -> str:
+    where = ".".join(str(part) for part in error["loc"] if not str(part).startswith(
+        ("function-", "is-instance", "list[", "dict[", "nullable[", "union[")))
+    if error["type"] == "missing":
+        return f"the section {where!r} is missing"
+    return f"the section {where!r} is malformed: {error['msg']}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,7 @@ from schemas.outputs import describe_value
 
 __all__ = [
     "EvalData",
+    "Lookahead",
     "TrainData",
     "batch_count",
     "detach_all",
@@ -57,10 +58,42 @@ class TrainData:
     num_batches: float
     val_check_batch: float
     iterator: Iterable[Any] | None = None  # resumable: each pass takes up where it left
+    lookahead: Lookahead | None = None  # the iterator of an unsized loader, read one ahead
 
     @property
     def sized(self) -> bool:
         return self.num_batches != math.inf
+
+    def open(self, batches: Iterator[Any]) -> None:
+        """Iterate an epoch's batches (an unsized loader's one ahead, to tell the last)."""
+        self.lookahead = None if self.sized else Lookahead(batches)
+        self.iterator = batches if self.lookahead is None else self.lookahead
+
+    def close(self) -> None:
+        self.iterator = self.lookahead = None
+
+
+class Lookahead:
+    """An unsized loader's batches, read one ahead: ``last`` is true once the batch just
+    given out is the final one."""
+
+    def __init__(self, iterator: Iterator[Any]) -> None:
+        self.last = False
+        self._batches = self._read_ahead(iterator)
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._batches
+
+    def _read_ahead(self, iterator: Iterator[Any]) -> Iterator[Any]:
+        try:
+            current = next(iterator)
+        except StopIteration:
+            return
+        for upcoming in iterator:
+            yield current
+            current = upcoming
+        self.last = True
+        yield current
 
 
 @dataclass

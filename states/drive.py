@@ -4,48 +4,52 @@ from __future__ import annotations
 
 from loguru import logger
 
-from states.context import RunContext
-from states.lifecycle import Lifecycle, Outcome
+from states.conditions import bind_conditions
+from states.hook_table import Hook
+from states.lifecycle import Outcome
+from states.run import Run
 from states.runners import RUNNERS
 
 __all__ = ["drive"]
 
 
-def drive(lifecycle: Lifecycle, ctx: RunContext, start: str = "init") -> Outcome:
-    """Walk the lifecycle from ``start`` to ``teardown``; teardown always runs.
+def drive(run: Run, start: str = "init") -> Outcome:
+    """Walk the run's lifecycle from ``start`` to ``teardown``; teardown always runs.
 
     A KeyboardInterrupt ends the run as ``interrupted`` (it is not re-raised, as in
     Lightning); any other exception ends it as ``failed`` and is re-raised after teardown.
     """
-    lifecycle.begin(ctx, ctx.mode, start)
+    lifecycle = run.lifecycle
+    lifecycle.begin(bind_conditions(run), run.mode, start)
     try:
         while lifecycle.state != "teardown":
-            lifecycle.fire(RUNNERS[lifecycle.state](ctx))
+            lifecycle.fire(RUNNERS[lifecycle.state](run))
     except KeyboardInterrupt:
         logger.warning("KeyboardInterrupt in state {state}: tearing down", state=lifecycle.state)
-        ctx.hooks.callbacks_only("on_keyboard_interrupt")
-        _teardown(lifecycle, ctx, "interrupted", "KeyboardInterrupt")
+        run.hooks.call(Hook.ON_KEYBOARD_INTERRUPT)
+        _teardown(run, "interrupted", "KeyboardInterrupt")
         return "interrupted"
     except BaseException as exc:
-        _teardown(lifecycle, ctx, "failed", f"{type(exc).__name__}: {exc}")
+        _teardown(run, "failed", f"{type(exc).__name__}: {exc}")
         raise
-    outcome: Outcome = "stopped_early" if ctx.progress.stop_requested else "completed"
-    _teardown(lifecycle, ctx, outcome, None)
+    outcome: Outcome = "stopped_early" if run.state.progress.stop_requested else "completed"
+    _teardown(run, outcome, None)
     return outcome
 
 
-def _teardown(lifecycle: Lifecycle, ctx: RunContext, outcome: Outcome, error: str | None) -> None:
+def _teardown(run: Run, outcome: Outcome, error: str | None) -> None:
+    lifecycle = run.lifecycle
     if lifecycle.state != "teardown":
         lifecycle.fire("fail")
     try:
-        if ctx.training_started and outcome != "failed":
-            ctx.hooks.call("on_train_end")
-        if ctx.fitting():
-            ctx.hooks.callbacks_only("on_fit_end")
+        if lifecycle.visits("train_epoch") and outcome != "failed":
+            run.hooks.call(Hook.ON_TRAIN_END)
+        if run.mode == "fit":
+            run.hooks.call(Hook.ON_FIT_END)
     finally:
         try:
-            ctx.hooks.callbacks_only("teardown")
-            ctx.loggers.finalize(outcome)
+            run.hooks.call(Hook.TEARDOWN)
+            run.loggers.finalize(outcome)
         except Exception:  # never hide the run's own error behind a teardown error
             if outcome != "failed":
                 raise

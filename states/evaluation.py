@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import torch
 
 from schemas.errors import MisconfigurationError
-from states.context import RunContext
 from states.data import EvalData, detach_all
-from states.parts import average_parts, gather_parts
+from states.forward import forward_phase
+from states.hook_table import Hook
+from states.run import Run
 
 __all__ = ["run_evaluation"]
 
 Stage = Literal["validation", "test"]
 
+# per stage: the step, batch start, batch end, epoch end
+_HOOKS: Final[dict[Stage, tuple[Hook, Hook, Hook, Hook]]] = {
+    "validation": (Hook.VALIDATION_STEP, Hook.ON_VALIDATION_BATCH_START,
+                   Hook.ON_VALIDATION_BATCH_END, Hook.VALIDATION_EPOCH_END),
+    "test": (Hook.TEST_STEP, Hook.ON_TEST_BATCH_START, Hook.ON_TEST_BATCH_END,
+             Hook.TEST_EPOCH_END),
+}
 
-def run_evaluation(ctx: RunContext, data: EvalData, stage: Stage,
+
+def run_evaluation(run: Run, data: EvalData, stage: Stage,
                    limit: int | None = None) -> tuple[Any, list[list[Any]]]:
     """Run ``{stage}_step`` over every loader, then ``{stage}_epoch_end``.
 
@@ -25,58 +34,49 @@ def run_evaluation(ctx: RunContext, data: EvalData, stage: Stage,
     collected step outputs per loader. The module is in eval mode and no gradients are
     recorded; its training mode is restored afterwards.
     """
-    module = ctx.module
+    module = run.module
     was_training = module.training
     module.eval()
     try:
         with torch.no_grad():
             per_loader = [
-                _run_loader(ctx, loader, idx, len(data.loaders) > 1, stage,
+                _run_loader(run, loader, idx, len(data.loaders) > 1, stage,
                             count if limit is None else min(count, limit))
                 for idx, (loader, count) in enumerate(zip(data.loaders, data.num_batches))
             ]
-            return _epoch_end(ctx, stage, per_loader), per_loader
+            return _epoch_end(run, stage, per_loader), per_loader
     finally:
         module.train(was_training)
 
 
-def _run_loader(ctx: RunContext, loader: Any, loader_idx: int, multiple: bool,
+def _run_loader(run: Run, loader: Any, loader_idx: int, multiple: bool,
                 stage: Stage, count: float) -> list[Any]:
-    module, hooks = ctx.module, ctx.hooks
-    step = getattr(module, f"{stage}_step")
-    step_end = getattr(module, f"{stage}_step_end") if hooks.module_overrides(
-        f"{stage}_step_end") else None
-    collect = stage == "test" or hooks.module_overrides(f"{stage}_epoch_end")
-    precision = ctx.backend.precision
+    hooks, validator, progress = run.hooks, run.validator, run.state.progress
+    step, batch_start, batch_end, epoch_end = _HOOKS[stage]
+    forward = forward_phase(run, stage)
+    start, end = hooks.caller(batch_start), hooks.caller(batch_end)
+    collect = stage == "test" or hooks.module_hook(epoch_end) is not None
+    to_device = run.backend.to_device
     outputs: list[Any] = []
     if count <= 0:
         return outputs
-    if multiple and not _takes_three_arguments(step):
+    if multiple and not _takes_three_arguments(getattr(run.module, step)):
         raise MisconfigurationError(
             f"{stage}_step(batch, batch_idx) is called with a third argument, dataloader_idx, "
             f"because there are {stage} dataloaders in a list; add `dataloader_idx` to its "
             "signature"
         )
     for batch_idx, batch in enumerate(loader):
-        hooks.callbacks_only(f"on_{stage}_batch_start")
-        batch = ctx.backend.to_device(batch)
+        if start is not None:
+            start()
+        batch = to_device(batch)
         args = (batch, batch_idx, loader_idx) if multiple else (batch, batch_idx)
-        hook = f"{stage}_step"
-        if ctx.backend.data_parallel:
-            parts = ctx.backend.step_parts(module, f"{stage}_step", *args)
-            if step_end is not None:
-                output, hook = step_end(gather_parts(parts)), f"{stage}_step_end"
-            else:
-                output = average_parts(parts)
-        else:
-            with precision.autocast():
-                output = step(*args)
-            if step_end is not None:
-                output, hook = step_end(output), f"{stage}_step_end"
-        output = ctx.validator("eval_step", hook, output, ctx.progress.epoch, batch_idx)
+        output = validator("eval_step", forward.hook, forward.call(*args), progress.epoch,
+                           batch_idx)
         if collect:
             outputs.append(detach_all(output))
-        hooks.callbacks_only(f"on_{stage}_batch_end")
+        if end is not None:
+            end()
         if batch_idx + 1 >= count:
             break
     return outputs
@@ -92,10 +92,10 @@ def _takes_three_arguments(fn: Any) -> bool:
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters) >= 3
 
 
-def _epoch_end(ctx: RunContext, stage: Stage, per_loader: list[list[Any]]) -> Any:
-    hook = f"{stage}_epoch_end"
-    if not ctx.hooks.module_overrides(hook):
+def _epoch_end(run: Run, stage: Stage, per_loader: list[list[Any]]) -> Any:
+    hook = _HOOKS[stage][3]
+    if run.hooks.module_hook(hook) is None:
         return None
     outputs: Any = per_loader if len(per_loader) > 1 else (per_loader[0] if per_loader else [])
-    returned = getattr(ctx.module, hook)(outputs)
-    return ctx.validator("epoch_end", hook, returned, ctx.progress.epoch, None)
+    returned = run.hooks.call(hook, outputs)
+    return run.validator("epoch_end", hook, returned, run.state.progress.epoch, None)

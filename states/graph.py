@@ -14,7 +14,7 @@ from transitions import State
 from transitions.extensions import GraphMachine
 
 from schemas.errors import MisconfigurationError
-from states.lifecycle import LifecycleRecord
+from states.record import LifecycleRecord
 from states.table import STATES, expanded_transitions
 
 __all__ = ["render", "to_dot", "to_mermaid"]

@@ -2,92 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from transitions import Machine
 
-from states.table import STATES, TRANSITIONS, expanded_transitions
+from states.graph import render, to_dot, to_mermaid
+from states.record import HistoryEntry, LifecycleRecord, Outcome
+from states.table import CONDITIONS, STATES, TRANSITIONS, expanded_transitions
 
-__all__ = ["HistoryEntry", "Lifecycle", "LifecycleRecord", "Outcome", "RunFacts"]
+__all__ = ["Conditions", "HistoryEntry", "Lifecycle", "LifecycleRecord", "Outcome"]
 
-Outcome = Literal["not_started", "running", "completed", "stopped_early", "interrupted", "failed"]
-
-
-class RunFacts(Protocol):
-    """What the transition conditions ask about the run in progress."""
-
-    def fitting(self) -> bool: ...
-    def testing(self) -> bool: ...
-    def sanity_check_due(self) -> bool: ...
-    def should_continue(self) -> bool: ...
-    def resuming_in_val_check(self) -> bool: ...
-
-
-@dataclass
-class HistoryEntry:
-    """One visit of a state: the trigger that led there, when (Unix time) and for how long."""
-
-    state: str
-    entered_at: float
-    duration: float | None = None
-    trigger: str | None = None
-
-
-@dataclass
-class LifecycleRecord:
-    """A lifecycle as plain data: for checkpoints, run directories and diagrams."""
-
-    state: str
-    entries: list[HistoryEntry]
-    outcome: Outcome
-    mode: str | None = None
-    error: str | None = None
-
-    @property
-    def history(self) -> list[str]:
-        return [entry.state for entry in self.entries]
-
-    def counts(self) -> dict[str, int]:
-        """How many times each visited state was entered."""
-        found: dict[str, int] = {}
-        for entry in self.entries:
-            found[entry.state] = found.get(entry.state, 0) + 1
-        return found
-
-    def time_in(self) -> dict[str, float]:
-        """Seconds spent in each visited state (the current visit counts up to now)."""
-        spent: dict[str, float] = {}
-        for entry in self.entries:
-            duration = entry.duration
-            if duration is None:
-                duration = max(0.0, time.time() - entry.entered_at)
-            spent[entry.state] = spent.get(entry.state, 0.0) + duration
-        return spent
-
-    def edges(self) -> dict[tuple[str, str, str], int]:
-        """How often each (source, trigger, dest) edge was taken."""
-        taken: dict[tuple[str, str, str], int] = {}
-        for before, after in zip(self.entries, self.entries[1:]):
-            key = (before.state, after.trigger or "", after.state)
-            taken[key] = taken.get(key, 0) + 1
-        return taken
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"state": self.state, "outcome": self.outcome, "mode": self.mode,
-                "error": self.error, "history": self.history,
-                "entries": [{"state": e.state, "entered_at": e.entered_at,
-                             "duration": e.duration, "trigger": e.trigger}
-                            for e in self.entries]}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LifecycleRecord:
-        entries = [HistoryEntry(**entry) for entry in data.get("entries", [])]
-        return cls(data["state"], entries, data.get("outcome", "running"), data.get("mode"),
-                   data.get("error"))
-
+Conditions = Mapping[str, Callable[[], bool]]  # a run's answer to each of table.CONDITIONS
 
 class Lifecycle:
     """The current state, the history of the latest run, and how that run ended.
@@ -103,48 +31,44 @@ class Lifecycle:
     state: str
 
     def __init__(self) -> None:
-        self.facts: RunFacts | None = None
         self.entries: list[HistoryEntry] = []
         self.outcome: Outcome = "not_started"
         self.error: str | None = None
         self.mode: str | None = None
         self.on_change: Callable[[Lifecycle], None] | None = None
+        self._conditions: Conditions = {}
+        self._visits: dict[str, int] = {}
         self._trigger: str | None = None
         self._clock = 0.0
         self._machine = Machine(
             model=self,
             states=list(STATES),
-            transitions=[dict(t) for t in TRANSITIONS],
+            transitions=[self._bound(row) for row in TRANSITIONS],
             initial="init",
             auto_transitions=False,
             after_state_change="_record_entry",
         )
 
-    # conditions, answered by the run's facts
-    def fitting(self) -> bool:
-        return self._facts().fitting()
+    def _bound(self, row: Any) -> dict[str, Any]:
+        """A table row for the machine: its condition's name bound to the run's answer."""
+        bound = dict(row)
+        if "conditions" in bound:
+            bound["conditions"] = [functools.partial(self._holds, bound["conditions"])]
+        return bound
 
-    def testing(self) -> bool:
-        return self._facts().testing()
+    def _holds(self, name: str) -> bool:
+        assert name in self._conditions, "conditions are asked only during a run"
+        return self._conditions[name]()
 
-    def sanity_check_due(self) -> bool:
-        return self._facts().sanity_check_due()
-
-    def should_continue(self) -> bool:
-        return self._facts().should_continue()
-
-    def resuming_in_val_check(self) -> bool:
-        return self._facts().resuming_in_val_check()
-
-    def _facts(self) -> RunFacts:
-        assert self.facts is not None, "conditions are asked only during a run"
-        return self.facts
-
-    def begin(self, facts: RunFacts, mode: str, state: str = "init") -> None:
-        """Start a new run at ``state`` with fresh history (fires no callbacks)."""
-        self.facts = facts
+    def begin(self, conditions: Conditions, mode: str, state: str = "init") -> None:
+        """Start a new run at ``state`` with fresh history (fires no callbacks); ``conditions``
+        answers every condition of the table by name."""
+        missing = set(CONDITIONS) - set(conditions)
+        assert not missing, f"the run answers no condition {sorted(missing)}"
+        self._conditions = conditions
         self.mode = mode
         self.entries = []
+        self._visits = {}
         self.outcome = "running"
         self.error = None
         self._machine.set_state(state, model=self)
@@ -167,6 +91,7 @@ class Lifecycle:
         self._close_last(now)
         self._clock = now
         self.entries.append(HistoryEntry(self.state, time.time(), None, self._trigger))
+        self._visits[self.state] = self._visits.get(self.state, 0) + 1
         self._trigger = None
         self._changed()
 
@@ -195,17 +120,27 @@ class Lifecycle:
         return [{"trigger": t["trigger"], "source": t["source"], "dest": t["dest"],
                  "condition": t.get("conditions")} for t in expanded_transitions()]
 
-    def adopt(self, record: LifecycleRecord) -> None:
-        """Take over a run recorded elsewhere (by the rank-zero process of a DDP run)."""
-        self._machine.set_state(record.state, model=self)
-        self.entries = list(record.entries)
-        self.outcome = record.outcome
-        self.error = record.error
-        self.mode = record.mode
+    def visits(self, state: str) -> int:
+        """How many times the latest run entered ``state`` so far."""
+        return self._visits.get(state, 0)
 
     def record(self) -> LifecycleRecord:
         """A plain-data snapshot of the latest run (or of the idle machine)."""
         return LifecycleRecord(self.state, list(self.entries), self.outcome, self.mode, self.error)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The latest run as plain data, for a checkpoint."""
+        return self.record().to_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take over a run recorded elsewhere (by the rank-zero process of a DDP run)."""
+        record = LifecycleRecord.from_dict(state)
+        self._machine.set_state(record.state, model=self)
+        self.entries = list(record.entries)
+        self._visits = record.counts()
+        self.outcome = record.outcome
+        self.error = record.error
+        self.mode = record.mode
 
     def counts(self) -> dict[str, int]:
         return self.record().counts()
@@ -215,18 +150,12 @@ class Lifecycle:
 
     def to_mermaid(self) -> str:
         """The machine as a Mermaid state diagram, the latest run highlighted."""
-        from states.graph import to_mermaid
-
         return to_mermaid(self.record())
 
     def to_dot(self) -> str:
         """The machine as Graphviz DOT text, the latest run highlighted."""
-        from states.graph import to_dot
-
         return to_dot(self.record())
 
     def render(self, path: str) -> str:
         """Write the diagram as SVG or PNG (by the file's suffix) through Graphviz's ``dot``."""
-        from states.graph import render
-
         return render(self.record(), path)

@@ -80,11 +80,36 @@ class MetricStore:
         row, self.step_log = self.step_log, {}
         return row
 
+    def state_dict(self) -> dict[str, Any]:
+        """Every metric as the run holds it (tensors stay tensors), for a checkpoint."""
+        return {"callback_metrics": dict(self.callback_metrics),
+                "progress_bar_metrics": dict(self.progress_bar_metrics),
+                "logged_metrics": dict(self.logged_metrics),
+                "running_losses": _stacked(list(self.running_losses)),
+                "step_log": dict(self.step_log)}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.callback_metrics = dict(state["callback_metrics"])
+        self.progress_bar_metrics = dict(state["progress_bar_metrics"])
+        self.logged_metrics = dict(state["logged_metrics"])
+        losses = state["running_losses"]
+        self.running_losses = deque(
+            losses.unbind() if isinstance(losses, torch.Tensor) else losses, maxlen=20)
+        self.step_log = dict(state["step_log"])
+
     def running_loss(self) -> torch.Tensor | None:
         """Mean of the last 20 training losses, as a tensor."""
         if not self.running_losses:
             return None
         return torch.stack(list(self.running_losses)).mean()
+
+
+def _stacked(losses: list[torch.Tensor]) -> torch.Tensor | list[torch.Tensor]:
+    """The recent losses as one tensor (one pickled object instead of twenty) when they stack."""
+    if losses and all(t.shape == losses[0].shape and t.dtype == losses[0].dtype
+                      and t.device == losses[0].device for t in losses):
+        return torch.stack(losses)
+    return losses
 
 
 def _detached(value: Any) -> Any:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
-from schemas.errors import MisconfigurationError
+from schemas.errors import CheckpointError, MisconfigurationError
 from schemas.outputs import describe_value
 
-__all__ = ["SchedulerConfig", "parse_optimizers", "step_schedulers"]
+__all__ = ["OptimizerStates", "Optimization", "SchedulerConfig", "SchedulerStates",
+           "parse_optimizers", "step_schedulers"]
 
 _FORMS = (
     "return an optimizer, a list or tuple of optimizers, ([optimizers], [schedulers]), "
@@ -31,6 +32,53 @@ class SchedulerConfig:
     @property
     def reduce_on_plateau(self) -> bool:
         return isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
+
+
+@dataclass
+class Optimization:
+    """The optimizers and schedulers ``configure_optimizers`` returned in the latest fit."""
+
+    optimizers: list[torch.optim.Optimizer] = field(default_factory=list)
+    schedulers: list[SchedulerConfig] = field(default_factory=list)
+
+    def configure(self, returned: Any) -> None:
+        """Take what ``configure_optimizers`` returned (any of the seed's forms)."""
+        self.optimizers, self.schedulers = parse_optimizers(returned)
+
+
+class OptimizerStates:
+    """The optimizers' states as checkpoint state; ``source`` names the file in errors."""
+
+    def __init__(self, optimization: Optimization, source: str = "the checkpoint") -> None:
+        self.optimization = optimization
+        self.source = source
+
+    def state_dict(self) -> list[dict[str, Any]]:
+        return [optimizer.state_dict() for optimizer in self.optimization.optimizers]
+
+    def load_state_dict(self, state: list[dict[str, Any]]) -> None:
+        optimizers = self.optimization.optimizers
+        if len(state) != len(optimizers):
+            raise CheckpointError(
+                f"{self.source!r} holds {len(state)} optimizer state(s) but "
+                f"configure_optimizers returned {len(optimizers)}"
+            )
+        for optimizer, saved in zip(optimizers, state):
+            optimizer.load_state_dict(saved)
+
+
+class SchedulerStates:
+    """The learning-rate schedulers' states as checkpoint state."""
+
+    def __init__(self, optimization: Optimization) -> None:
+        self.optimization = optimization
+
+    def state_dict(self) -> list[dict[str, Any]]:
+        return [config.scheduler.state_dict() for config in self.optimization.schedulers]
+
+    def load_state_dict(self, state: list[dict[str, Any]]) -> None:
+        for config, saved in zip(self.optimization.schedulers, state):
+            config.scheduler.load_state_dict(saved)
 
 
 def parse_optimizers(returned: Any) -> tuple[list[torch.optim.Optimizer], list[SchedulerConfig]]:

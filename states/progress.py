@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -39,12 +40,11 @@ class RunProgress:
         """Epochs whose every batch has run."""
         return self.epoch + int(self.epoch_finished)
 
-    def to_dict(self) -> dict[str, Any]:
+    def state_dict(self) -> dict[str, Any]:
         """Plain data for a checkpoint."""
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunProgress:
-        """Rebuild from ``to_dict`` output, ignoring keys this version does not know."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Take the position ``state_dict`` gave, in place (every holder sees it)."""
+        for item in fields(self):
+            setattr(self, item.name, state[item.name])

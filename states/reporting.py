@@ -8,79 +8,88 @@ from typing import Any
 
 import torch
 
-from states.context import RunContext
 from states.metrics import to_floats
+from states.run import Run
 
-__all__ = ["agree_on_step_metrics", "agreed", "log_epoch_end", "log_step_row", "test_results"]
+__all__ = ["agree_on_step_metrics", "agree_on_stop", "agreed", "log_epoch_end", "log_step_row",
+           "test_results"]
 
 _LOADER_SUFFIX = re.compile(r"^(.*)/dataloader_idx_(\d+)$")
 
 
-def log_step_row(ctx: RunContext) -> None:
+def log_step_row(run: Run) -> None:
     """After an optimizer step: write the step's ``log`` values every ``row_log_interval``
     steps and flush the loggers every ``log_save_interval`` (the batch loop calls it only then).
     """
-    step = ctx.progress.global_step
-    if step % ctx.config.row_log_interval == 0:
-        row = ctx.metrics.take_step_log()
+    step = run.state.progress.global_step
+    if step % run.config.row_log_interval == 0:
+        row = run.state.metrics.take_step_log()
         if row:
-            row = to_floats(agreed(ctx, row))  # a key logged on some ranks only stays local
-            row["epoch"] = float(ctx.progress.epoch)
-            ctx.metrics.logged_metrics.update(row)
-            ctx.loggers.log_metrics(row, step - 1)
-    if step % ctx.config.log_save_interval == 0:
-        ctx.loggers.save()
+            row = to_floats(agreed(run, row))  # a key logged on some ranks only stays local
+            row["epoch"] = float(run.state.progress.epoch)
+            run.state.metrics.logged_metrics.update(row)
+            run.loggers.log_metrics(row, step - 1)
+    if step % run.config.log_save_interval == 0:
+        run.loggers.save()
 
 
-def log_epoch_end(ctx: RunContext, output: Mapping[str, Any] | None) -> None:
+def log_epoch_end(run: Run, output: Mapping[str, Any] | None) -> None:
     """Record an epoch-end output; write its ``log`` dict at the latest step's index.
 
     Every row is written at the index of the optimizer step it follows (``global_step - 1``),
     so a resumed run can purge what a killed run wrote after its checkpoint.
     """
-    log = ctx.metrics.add_epoch_end(agreed(ctx, output) if output else output)
+    log = run.state.metrics.add_epoch_end(agreed(run, output) if output else output)
     if log:
         row = to_floats(log)
-        row["epoch"] = float(ctx.progress.epoch)
-        ctx.metrics.logged_metrics.update(row)
-        ctx.loggers.log_metrics(row, max(ctx.progress.global_step - 1, 0))
+        row["epoch"] = float(run.state.progress.epoch)
+        run.state.metrics.logged_metrics.update(row)
+        run.loggers.log_metrics(row, max(run.state.progress.global_step - 1, 0))
 
 
-def agreed(ctx: RunContext, values: Mapping[str, Any]) -> dict[str, Any]:
+def agreed(run: Run, values: Mapping[str, Any]) -> dict[str, Any]:
     """``values`` with every scalar averaged over the processes (nested dicts too).
 
     The processes first agree on the keys, each with its kind (scalar or dict): a key only some
     of them have stays local, so a conditional log on one rank can neither pair up different
     metrics nor leave a collective waiting. The reductions then run in sorted key order.
     """
-    if ctx.backend.world_size == 1:
+    if run.backend.world_size == 1:
         return dict(values)
     mine = sorted((key, "dict" if isinstance(value, Mapping) else "scalar")
                   for key, value in values.items()
                   if isinstance(value, Mapping) or _is_scalar(value))
-    every = ctx.backend.gather_object(mine)
+    every = run.backend.gather_object(mine)
     common = sorted(set(every[0]).intersection(*every[1:]))
     out = dict(values)
     for key, kind in common:
         value = values[key]
         if kind == "dict":
-            out[key] = agreed(ctx, value)
+            out[key] = agreed(run, value)
         else:
-            out[key] = ctx.backend.reduce(torch.as_tensor(value, dtype=torch.float32))
+            out[key] = run.backend.reduce(torch.as_tensor(value, dtype=torch.float32))
     return out
 
 
-def agree_on_step_metrics(ctx: RunContext) -> None:
+def agree_on_stop(run: Run) -> None:
+    """With several processes, a stop requested on any of them is a stop for all."""
+    backend, progress = run.backend, run.state.progress
+    if backend.world_size > 1:
+        flag = torch.tensor(float(progress.stop_requested))
+        progress.stop_requested = bool(backend.reduce(flag, "max").item())
+
+
+def agree_on_step_metrics(run: Run) -> None:
     """Under DDP, before callbacks decide: the latest training step's metrics (``loss`` and what
     ``log``, ``progress_bar`` and other keys of the step output gave) become their mean over the
     processes, so a checkpoint or early-stopping decision on a training metric is the same on
     every rank. Validation metrics are reduced when recorded."""
-    if ctx.backend.world_size == 1:
+    if run.backend.world_size == 1:
         return
-    store = ctx.metrics
+    store = run.state.metrics
     local = {k: store.callback_metrics[k] for k in sorted(store.step_keys)
              if k in store.callback_metrics}
-    for key, value in agreed(ctx, local).items():
+    for key, value in agreed(run, local).items():
         store.callback_metrics[key] = value
         if key in store.progress_bar_metrics:
             store.progress_bar_metrics[key] = value

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["forked_rng", "mix_seed", "rng_state", "seed_all", "set_rng_state"]
+__all__ = ["GeneratorStates", "forked_rng", "mix_seed", "rng_state", "seed_all", "set_rng_state"]
 
 _MASK = (1 << 63) - 1
 
@@ -70,3 +70,27 @@ def forked_rng(seed: int) -> Iterator[None]:
         random.setstate(saved[0])
         np.random.set_state(saved[1])
         torch.set_rng_state(saved[2])
+
+
+class GeneratorStates:
+    """The global generators as checkpoint state.
+
+    During a validation check the states of its start are pinned: a checkpoint saved inside
+    the check resumes by running the check again from its start, with the same draws.
+    """
+
+    def __init__(self) -> None:
+        self.pinned: dict[str, Any] | None = None
+
+    def pin(self) -> None:
+        """Hold the current states for checkpoints until ``unpin``."""
+        self.pinned = rng_state()
+
+    def unpin(self) -> None:
+        self.pinned = None
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.pinned if self.pinned is not None else rng_state()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        set_rng_state(state)

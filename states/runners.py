@@ -3,93 +3,98 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import torch
 from torch.utils.data import DataLoader, IterableDataset
 
 from schemas.errors import MisconfigurationError
-from states.context import RunContext
+from states.batch_loop import finish_epoch, train_batches
 from states.data import EvalData, TrainData, batch_count, validate_loaders
 from states.epoch_data import open_epoch, shard, with_sampler
 from states.evaluation import run_evaluation
+from states.hook_table import Hook
 from states.hooks import overrides
 from states.metrics import to_floats
-from states.optim import parse_optimizers, step_schedulers
+from states.optim import step_schedulers
 from states.reporting import (
     agree_on_step_metrics,
+    agree_on_stop,
     agreed,
     log_epoch_end,
-    log_step_row,
     test_results,
 )
-from states.rng import mix_seed, rng_state
-from states.schedule import val_pending, validates_this_epoch
-from states.training import BatchRunner
+from states.rng import mix_seed
+from states.run import Run
+from states.schedule import should_continue, stop_reached, val_pending
+from states.step import assemble_step
 
 __all__ = ["RUNNERS"]
 
-Runner = Callable[[RunContext], str]
+Runner = Callable[[Run], str]
 
 
-def run_init(ctx: RunContext) -> str:
+def run_init(run: Run) -> str:
     """Check the module has what the run needs, and place it on the backend's device."""
-    required = ("training_step", "configure_optimizers") if ctx.fitting() else ("test_step",)
-    missing = [name for name in required if not overrides(ctx.module, name)]
-    if ctx.fitting() and "train_dataloader" not in ctx.loader_overrides \
-            and not overrides(ctx.module, "train_dataloader"):
+    fitting = run.mode == "fit"
+    required = (Hook.TRAINING_STEP, Hook.CONFIGURE_OPTIMIZERS) if fitting else (Hook.TEST_STEP,)
+    missing = [str(hook) for hook in required if not overrides(run.module, hook)]
+    if fitting and Hook.TRAIN_DATALOADER not in run.loader_overrides \
+            and not overrides(run.module, Hook.TRAIN_DATALOADER):
         missing.append("train_dataloader (or pass train_dataloader= to fit)")
     if missing:
         raise MisconfigurationError(
-            f"{type(ctx.module).__name__} cannot {ctx.mode}: it does not define "
+            f"{type(run.module).__name__} cannot {run.mode}: it does not define "
             + ", ".join(missing)
         )
-    ctx.backend.setup(ctx.module)
-    if ctx.fitting():
-        ctx.hooks.callbacks_only("on_fit_start")
+    run.backend.setup(run.module)
+    if fitting:
+        run.hooks.call(Hook.ON_FIT_START)
     return "prepared"
 
 
-def run_prepare_data(ctx: RunContext) -> str:
+def run_prepare_data(run: Run) -> str:
     """Call ``prepare_data`` once per node, then wait for every process."""
-    if ctx.backend.local_rank == 0:
-        ctx.module.prepare_data()
-    ctx.backend.barrier("prepare_data")
+    if run.backend.local_rank == 0:
+        run.hooks.call(Hook.PREPARE_DATA)
+    run.backend.barrier("prepare_data")
     return "data_prepared"
 
 
-def run_optimizers(ctx: RunContext) -> str:
+def run_optimizers(run: Run) -> str:
     """Call ``configure_optimizers`` and accept every return form of the seed."""
-    ctx.optimizers, ctx.schedulers = parse_optimizers(ctx.module.configure_optimizers())
+    run.state.optimization.configure(run.hooks.call(Hook.CONFIGURE_OPTIMIZERS))
     return "configured"
 
 
-def run_dataloaders(ctx: RunContext) -> str:
+def run_dataloaders(run: Run) -> str:
     """Get the run's dataloaders and how many batches to take from each."""
-    if ctx.fitting():
-        ctx.train = _train_data(ctx)
-        ctx.val = _eval_data(ctx, "val", ctx.config.val_percent_check)
+    data, config = run.data, run.config
+    if run.mode == "fit":
+        data.train = _train_data(run)
+        data.val = _eval_data(run, Hook.VAL_DATALOADER, Hook.VALIDATION_STEP,
+                              config.val_percent_check)
     else:
-        ctx.test = _eval_data(ctx, "test", ctx.config.test_percent_check)
-        if not ctx.test.loaders:
+        data.test = _eval_data(run, Hook.TEST_DATALOADER, Hook.TEST_STEP,
+                               config.test_percent_check)
+        if not data.test.loaders:
             raise MisconfigurationError(
-                f"{type(ctx.module).__name__} has test_step but no test data: define "
+                f"{type(run.module).__name__} has test_step but no test data: define "
                 "test_dataloader or pass test_dataloaders= to test()"
             )
-    if ctx.restore is not None:
-        ctx.restore(ctx)
-        if ctx.fitting():
+    if run.restore is not None:
+        run.restore(run)
+        if run.mode == "fit":
             return "resumed"
     return "loaded"
 
 
-def _train_data(ctx: RunContext) -> TrainData:
-    config = ctx.config
-    loader = ctx.loader_overrides.get("train_dataloader") or ctx.module.train_dataloader()
-    loader = validate_loaders("train_dataloader", loader, allow_list=False)[0]
+def _train_data(run: Run) -> TrainData:
+    config, backend = run.config, run.backend
+    loader = run.loader_overrides.get(Hook.TRAIN_DATALOADER) \
+        or run.hooks.call(Hook.TRAIN_DATALOADER)
+    loader = validate_loaders(Hook.TRAIN_DATALOADER, loader, allow_list=False)[0]
     count = 1 if config.fast_dev_run else batch_count(loader, config.train_percent_check)
-    backend = ctx.backend
     if backend.world_size > 1 and count != math.inf and isinstance(loader, DataLoader):
         mine = len(shard(loader, 0, backend.global_rank, backend.world_size))
         count = 1 if config.fast_dev_run else max(1, int(mine * config.train_percent_check))
@@ -110,207 +115,114 @@ def _train_data(ctx: RunContext) -> TrainData:
     return TrainData(loader, count, check)
 
 
-def _eval_data(ctx: RunContext, kind: str, fraction: float) -> EvalData:
-    hook = f"{kind}_dataloader"
-    step = "validation_step" if kind == "val" else "test_step"
-    if hook in ctx.loader_overrides:
-        loaders = ctx.loader_overrides[hook]
-    elif overrides(ctx.module, hook):
-        loaders = getattr(ctx.module, hook)()
+def _eval_data(run: Run, hook: Hook, step: Hook, fraction: float) -> EvalData:
+    if hook in run.loader_overrides:
+        loaders = run.loader_overrides[hook]
+    elif overrides(run.module, hook):
+        loaders = run.hooks.call(hook)
     else:
         return EvalData()
     if loaders is None:
         return EvalData()
-    loaders = [_sharded_eval(ctx, loader)
+    loaders = [_sharded_eval(run, loader)
                for loader in validate_loaders(hook, loaders, allow_list=True)]
-    if not overrides(ctx.module, step):
+    if not overrides(run.module, step):
         raise MisconfigurationError(
-            f"{type(ctx.module).__name__} has {hook} but no {step}; define {step}"
+            f"{type(run.module).__name__} has {hook} but no {step}; define {step}"
         )
-    cap = 1 if ctx.config.fast_dev_run else None
+    cap = 1 if run.config.fast_dev_run else None
     return EvalData(loaders, [batch_count(loader, fraction, cap) for loader in loaders])
 
 
-def _sharded_eval(ctx: RunContext, loader: Any) -> Any:
+def _sharded_eval(run: Run, loader: Any) -> Any:
     """With several processes, each evaluates its shard of a map-style loader."""
-    backend = ctx.backend
+    backend = run.backend
     if backend.world_size == 1 or not isinstance(loader, DataLoader) \
             or isinstance(loader.dataset, IterableDataset):
         return loader
     return with_sampler(loader, shard(loader, 0, backend.global_rank, backend.world_size))
 
 
-def run_sanity_val(ctx: RunContext) -> str:
+def run_sanity_val(run: Run) -> str:
     """Run a few validation batches before training, to fail fast; nothing is logged."""
-    ctx.hooks.callbacks_only("on_sanity_check_start")
-    steps = ctx.config.num_sanity_val_steps
-    run_evaluation(ctx, ctx.val, "validation", limit=None if steps < 0 else steps)
-    ctx.hooks.callbacks_only("on_sanity_check_end")
+    run.hooks.call(Hook.ON_SANITY_CHECK_START)
+    steps = run.config.num_sanity_val_steps
+    run_evaluation(run, run.data.val, "validation", limit=None if steps < 0 else steps)
+    run.hooks.call(Hook.ON_SANITY_CHECK_END)
     return "checked"
 
 
-def run_train_epoch(ctx: RunContext) -> str:
+def run_train_epoch(run: Run) -> str:
     """Train until the epoch ends, a validation is due, or a stop is reached."""
-    progress, hooks = ctx.progress, ctx.hooks
-    if not ctx.training_started:
-        hooks.call("on_train_start")
-        ctx.training_started = True
-        ctx.batch_runner = BatchRunner(ctx)
+    progress, data, config = run.state.progress, run.data, run.config
+    if data.step is None:  # the run's first visit: training begins
+        run.hooks.call(Hook.ON_TRAIN_START)
+        data.step = assemble_step(run)
     if progress.epoch_finished:
-        if val_pending(ctx):
+        if val_pending(run):
             return "validate"
-        if not ctx.should_continue():
+        if not should_continue(config, progress):
             return "epoch_done"
-        if ctx.schedulers:
-            step_schedulers(ctx.schedulers, "epoch", progress.epoch + 1,
-                            ctx.metrics.callback_metrics)
+        schedulers = run.state.optimization.schedulers
+        if schedulers:
+            step_schedulers(schedulers, "epoch", progress.epoch + 1,
+                            run.state.metrics.callback_metrics)
         progress.start_next_epoch()
-    train = ctx.train
+    train = data.train
     assert train is not None
-    if ctx.stop_reached() and progress.batch_idx > 0:
-        return _finish_epoch(ctx, train)  # resumed after the stop, before the epoch's end
-    if val_pending(ctx):
+    if stop_reached(config, progress) and progress.batch_idx > 0:
+        return finish_epoch(run, train)  # resumed after the stop, before the epoch's end
+    if val_pending(run):
         return "validate"
     if train.iterator is None:
-        if progress.batch_idx == 0:
-            hooks.call("on_epoch_start")
-        ctx.module.train()
-        seed = mix_seed(progress.data_seed or 0, progress.epoch)
-        backend = ctx.backend
-        epoch = open_epoch(train.loader, seed, progress.batch_idx, backend.global_rank,
-                           backend.world_size, backend.device_loader, progress.epoch)
-        train.iterator = epoch if train.sized else _Lookahead(epoch)
-    return _train_batches(ctx, train)
+        _open_epoch(run, train)
+    return train_batches(run, train)
 
 
-def _train_batches(ctx: RunContext, train: TrainData) -> str:
-    """The batch loop. Per batch it compares counters set up once per pass: the position
-    against the next event (the last batch or a validation check), the optimizer step
-    against the next log row or ``max_steps``; everything else is skipped."""
-    progress, runner, config = ctx.progress, ctx.batch_runner, ctx.config
-    batch_start = ctx.hooks.caller("on_batch_start")
-    batch_end = ctx.hooks.caller("on_batch_end")
-    intervals = (config.row_log_interval, config.log_save_interval)
-    max_steps = config.max_steps if config.max_steps is not None else math.inf
-    next_row = _next_multiple(progress.global_step, intervals)
-    next_step_event = min(next_row, max_steps)
-    val_every = train.val_check_batch if validates_this_epoch(ctx) else math.inf
-    next_check = _next_multiple(progress.batch_idx, (val_every,))
-    count = train.num_batches  # inf for an unsized loader: its _Lookahead tells the end
-    ahead = train.iterator if isinstance(train.iterator, _Lookahead) else None
-    interrupt = ctx.interrupt
-    assert train.iterator is not None
-    for batch in train.iterator:
-        batch_idx = progress.batch_idx
-        if batch_start is not None and batch_start(batch) == -1:
-            break
-        position = batch_idx + 1
-        is_last = position >= count or (ahead is not None and ahead.last)
-        runner.run(batch, batch_idx, is_last)
-        progress.batch_idx = position
-        at_max = False
-        if progress.global_step >= next_step_event:
-            step = progress.global_step
-            if step >= next_row:
-                log_step_row(ctx)
-                next_row = _next_multiple(step, intervals)
-            at_max = step >= max_steps
-            next_step_event = min(next_row, max_steps)
-        if batch_end is not None:
-            batch_end()
-        if interrupt is not None and interrupt.requested:
-            interrupt.save_and_raise()
-        if is_last or at_max or (progress.stop_requested and ctx.minimums_met()):
-            break
-        if position >= next_check:
-            next_check += val_every
-            if val_pending(ctx):
-                return "validate"
-    return _finish_epoch(ctx, train)
+def _open_epoch(run: Run, train: TrainData) -> None:
+    """The epoch's batch iterator, from the position the progress holds."""
+    progress, backend, step = run.state.progress, run.backend, run.data.step
+    assert step is not None
+    if progress.batch_idx == 0:
+        run.hooks.call(Hook.ON_EPOCH_START)
+    run.module.train()
+    step.start_epoch(progress.epoch)
+    seed = mix_seed(progress.data_seed or 0, progress.epoch)
+    epoch = open_epoch(train.loader, seed, progress.batch_idx, backend.global_rank,
+                       backend.world_size, backend.device_loader, progress.epoch)
+    train.open(epoch)
 
 
-def _next_multiple(value: int, intervals: tuple[float, ...]) -> float:
-    """The smallest multiple of any of ``intervals`` above ``value`` (inf for inf)."""
-    return min((value // every + 1) * every if every != math.inf else math.inf
-               for every in intervals)
-
-
-def _finish_epoch(ctx: RunContext, train: TrainData) -> str:
-    """Epoch-end hooks, then the epoch-end validation if one is due."""
-    train.iterator = None
-    ctx.batch_runner.end_epoch()
-    ctx.progress.epoch_finished = True
-    if ctx.hooks.module_overrides("training_epoch_end"):
-        returned = ctx.module.training_epoch_end(ctx.batch_runner.take_outputs())
-        output = ctx.validator("epoch_end", "training_epoch_end", returned,
-                               ctx.progress.epoch, None)
-        log_epoch_end(ctx, output)
-    agree_on_step_metrics(ctx)
-    ctx.hooks.call("on_epoch_end")
-    _agree_on_stop(ctx)
-    return "validate" if val_pending(ctx) else "epoch_done"
-
-
-def _agree_on_stop(ctx: RunContext) -> None:
-    """With several processes, a stop requested on any of them is a stop for all."""
-    backend = ctx.backend
-    if backend.world_size > 1:
-        flag = torch.tensor(float(ctx.progress.stop_requested))
-        ctx.progress.stop_requested = bool(backend.reduce(flag, "max").item())
-
-
-class _Lookahead:
-    """An unsized loader's batches, read one ahead: ``last`` is true once the batch just
-    given out is the final one."""
-
-    def __init__(self, iterator: Iterator[Any]) -> None:
-        self.last = False
-        self._batches = self._read_ahead(iterator)
-
-    def __iter__(self) -> Iterator[Any]:
-        return self._batches
-
-    def _read_ahead(self, iterator: Iterator[Any]) -> Iterator[Any]:
-        try:
-            current = next(iterator)
-        except StopIteration:
-            return
-        for upcoming in iterator:
-            yield current
-            current = upcoming
-        self.last = True
-        yield current
-
-
-def run_val_check(ctx: RunContext) -> str:
+def run_val_check(run: Run) -> str:
     """Validate, record the metrics, and let callbacks (checkpoint, early stopping) act.
 
     The check counts as done before ``on_validation_end``, so a checkpoint saved there
     resumes after it. A run resumed from a checkpoint taken during the check reruns it
     from its start, with the generators as they were then.
     """
-    if not val_pending(ctx):
+    if not val_pending(run):
         return "validated"  # resumed from a checkpoint saved after this check completed
-    ctx.val_start_rng = rng_state()
-    ctx.hooks.callbacks_only("on_validation_start")
-    output, _ = run_evaluation(ctx, ctx.val, "validation")
-    log_epoch_end(ctx, output)
-    ctx.progress.val_checks_in_epoch += 1
-    ctx.val_start_rng = None
-    agree_on_step_metrics(ctx)
-    ctx.hooks.callbacks_only("on_validation_end")
-    _agree_on_stop(ctx)
+    generators = run.state.generators
+    generators.pin()
+    run.hooks.call(Hook.ON_VALIDATION_START)
+    output, _ = run_evaluation(run, run.data.val, "validation")
+    log_epoch_end(run, output)
+    run.state.progress.val_checks_in_epoch += 1
+    generators.unpin()
+    agree_on_step_metrics(run)
+    run.hooks.call(Hook.ON_VALIDATION_END)
+    agree_on_stop(run)
     return "validated"
 
 
-def run_test(ctx: RunContext) -> str:
+def run_test(run: Run) -> str:
     """Test over every test loader and gather one dict of metrics per loader."""
-    ctx.hooks.callbacks_only("on_test_start")
-    output, per_loader = run_evaluation(ctx, ctx.test, "test")
-    log_epoch_end(ctx, output)
-    ctx.test_results = [to_floats(agreed(ctx, results))
-                        for results in test_results(output, per_loader)]
-    ctx.hooks.callbacks_only("on_test_end")
+    run.hooks.call(Hook.ON_TEST_START)
+    output, per_loader = run_evaluation(run, run.data.test, "test")
+    log_epoch_end(run, output)
+    run.data.test_results = [to_floats(agreed(run, results))
+                             for results in test_results(output, per_loader)]
+    run.hooks.call(Hook.ON_TEST_END)
     return "tested"
 
 

@@ -48,6 +48,15 @@ class LightningLoggerBase(ABC):
         process was killed, has every row logged up to it.
         """
 
+    def state_dict(self) -> dict[str, Any]:
+        """The logger's identity, stored in checkpoints."""
+        return {"name": str(self.name), "version": self.version}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: B027 - no versions
+        """Continue the run ``state`` names: a fit resumed from a checkpoint (``state['step']``
+        is its global step), or the run DDP workers logged to. Loggers with versions
+        override this."""
+
 
 class LoggerCollection(LightningLoggerBase):
     """Several loggers behind one; ``experiment`` is the list of their experiments."""
@@ -89,6 +98,12 @@ class LoggerCollection(LightningLoggerBase):
     def write_pending(self) -> None:
         for lg in self.loggers:
             lg.write_pending()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Each logger continues its own run where the collection's name and version say so."""
+        for lg in self.loggers:
+            if str(lg.name) == state["name"]:
+                lg.load_state_dict(state)
 
 
 def hparams_as_dict(params: Any) -> dict[str, Any]:

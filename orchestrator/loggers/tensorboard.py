@@ -73,15 +73,18 @@ class TensorBoardLogger(LightningLoggerBase):
             self._purge_step = None
         return self._writer
 
-    def resume(self, version: int | str, step: int) -> None:
-        """Continue the run ``version``: hide what it wrote at ``step`` or later.
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue the run a checkpoint names (same name, no version chosen yet): its folder,
+        with what it wrote at ``state['step']`` or later hidden.
 
-        TensorBoard drops events of earlier files from ``step`` on (``purge_step``), so steps
+        TensorBoard drops events of earlier files from that step on (``purge_step``), so steps
         a killed run logged after its checkpoint are not shown twice.
         """
+        if state["name"] != self.name or self._version not in (None, state["version"]):
+            return
         self._close_writer()
-        self._version = version
-        self._purge_step = step
+        self._version = state["version"]
+        self._purge_step = state.get("step")
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
         """Keep the row; ``save`` (every ``log_save_interval`` steps) writes the kept rows."""

@@ -506,23 +506,26 @@ def test_an_iterable_dataset_is_fast_forwarded_on_resume_with_a_warning(tmp_path
         assert torch.equal(a, b)
 
 
-def test_restored_epoch_outputs_and_metrics_go_to_the_run_s_device() -> None:
+def test_restored_epoch_outputs_and_metrics_go_to_the_run_s_device(tmp_path: Path) -> None:
     # a checkpoint is loaded onto the CPU; on a GPU run the epoch-end hook stacks the restored
     # outputs with new ones, so they must be where the new ones come from ("meta" stands in)
-    from types import SimpleNamespace
+    from backends.gpu import move_to
+    from orchestrator.checkpoint_state import state_entries
+    from states.stateful import StateEntry, restore
 
-    from orchestrator.checkpoint_state import _restore_metrics
-    from states.metrics import MetricStore
-
-    ctx: Any = SimpleNamespace(backend=SimpleNamespace(root_device=torch.device("meta")),
-                               metrics=MetricStore(), pending_outputs=None)
+    trainer = quiet_trainer(tmp_path, max_epochs=1, logger=False, checkpoint_callback=False)
+    trainer.fit(BoringModel())
+    entries = [e for e in state_entries(trainer)
+               if isinstance(e, StateEntry) and e.key in ("metric_store", "epoch_outputs")]
     saved = {"callback_metrics": {"val_loss": torch.tensor(0.5)}, "progress_bar_metrics": {},
              "logged_metrics": {"a": 1.0}, "running_losses": torch.ones(3),
              "step_log": {"train_loss": torch.tensor(2.0)}}
-    _restore_metrics(ctx, {"epoch_outputs": [{"loss": torch.ones(()), "n": 3}],
-                           "metric_store": saved})
-    assert ctx.pending_outputs[0]["loss"].is_meta and ctx.pending_outputs[0]["n"] == 3
-    assert all(t.is_meta for t in ctx.metrics.running_losses)
-    assert ctx.metrics.step_log["train_loss"].is_meta
-    assert ctx.metrics.callback_metrics["val_loss"].is_meta
-    assert ctx.metrics.logged_metrics == {"a": 1.0}
+    restore(entries, {"epoch_outputs": [{"loss": torch.ones(()), "n": 3}],
+                      "metric_store": saved}, "resume",
+            lambda value: move_to(value, torch.device("meta")))
+    outputs, metrics = trainer.state.outputs.items, trainer.state.metrics
+    assert outputs[0]["loss"].is_meta and outputs[0]["n"] == 3
+    assert all(t.is_meta for t in metrics.running_losses)
+    assert metrics.step_log["train_loss"].is_meta
+    assert metrics.callback_metrics["val_loss"].is_meta
+    assert metrics.logged_metrics == {"a": 1.0}

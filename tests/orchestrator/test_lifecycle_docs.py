@@ -26,3 +26,13 @@ def test_every_state_a_run_visits_has_hooks_and_the_table_names_them() -> None:
     assert table["train_epoch"][:2] == ["CB.on_train_start", "on_train_start"]
     assert "validation_epoch_end" in table["val_check"]
     assert table["test"][0] == "CB.on_test_start"
+
+
+def test_a_recorded_run_calls_each_hook_only_in_the_states_its_row_names() -> None:
+    from states.hook_table import Hook, row_of
+
+    for state, hooks in hooks_by_state().items():
+        for name in hooks:
+            row = row_of(Hook(name.removeprefix("CB.")))
+            assert state in row.states, f"{name} ran in {state}, its row says {row.states}"
+            assert (row.to_callbacks if name.startswith("CB.") else row.to_module), name

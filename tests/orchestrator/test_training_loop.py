@@ -85,12 +85,12 @@ def test_outputs_are_collected_only_for_an_overridden_epoch_end_and_detached(tmp
                    output["nested"][2]["deep"], output["log"]["train_loss"]]
         assert all(t.grad_fn is None and not t.requires_grad for t in tensors)
     assert "epoch_loss" in trainer.callback_metrics
-    assert trainer._run is not None and trainer._run.batch_runner.outputs == []
+    assert trainer.state.outputs.items == []
 
 
 def test_no_outputs_are_kept_without_an_epoch_end_hook(tmp_path: Any) -> None:
     trainer = _fit(tmp_path, TrainOnlyModel())
-    assert trainer._run is not None and trainer._run.batch_runner.outputs == []
+    assert trainer.state.outputs.items == []
 
 
 def test_python_numbers_in_log_become_tensors_by_default(tmp_path: Any) -> None:

@@ -85,7 +85,7 @@ def test_the_progress_bar_reads_metrics_only_when_it_redraws(
     assert long == short, (dict(short), dict(long))
 
 
-# the one-frame path for the usual case
+# the lean step: the one training step with every optional phase left out
 def _fit_weights(tmp_path: Any, **trainer_args: Any) -> list[torch.Tensor]:
     pl.seed_everything(3)
     model = Logging()
@@ -94,38 +94,68 @@ def _fit_weights(tmp_path: Any, **trainer_args: Any) -> list[torch.Tensor]:
     return [p.detach().clone() for p in model.parameters()]
 
 
-def test_the_plain_path_trains_exactly_like_the_general_one(
+_OPTIONAL = ("to_device", "split", "toggle", "check_finite", "collect", "backward",
+             "after_backward", "sync", "clip", "optimizer_step", "before_zero_grad", "zero_grad")
+
+
+def _assembled(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Records every training step the runs of the test assemble."""
+    import states.runners
+    from states.step import assemble_step
+
+    built: list[Any] = []
+
+    def recording(run: Any) -> Any:
+        built.append(assemble_step(run))
+        return built[-1]
+
+    monkeypatch.setattr(states.runners, "assemble_step", recording)
+    return built
+
+
+def test_the_lean_step_trains_exactly_like_one_with_every_phase_spelled_out(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
 ) -> None:
-    from states.training import BatchRunner
+    built = _assembled(monkeypatch)
+    lean = _fit_weights(tmp_path)
+    assert all(getattr(built[0], phase) is None for phase in _OPTIONAL)
+    # the same phases, each given as the call the lean step makes inline
+    import states.step
 
-    taken: list[bool] = []
-    original = BatchRunner._run_plain
+    original = states.step.TrainingStep.__init__
 
-    def watched(self: BatchRunner, *args: Any) -> None:
-        taken.append(True)
-        original(self, *args)
+    def spelled_out(self: Any, run: Any, phases: dict[str, Any]) -> None:
+        phases = dict(phases, backward=lambda loss, opt, idx: loss.backward(),
+                      optimizer_step=lambda opt, idx, batch_idx: opt.step(),
+                      zero_grad=lambda epoch, batch_idx, opt, idx: opt.zero_grad())
+        original(self, run, phases)
 
-    monkeypatch.setattr(BatchRunner, "_run_plain", watched)
-    plain = _fit_weights(tmp_path)
-    assert taken  # a module with one optimizer and no extras takes the one-frame path
-    monkeypatch.setattr(BatchRunner, "_run_plain", BatchRunner.run)  # the general path instead
+    monkeypatch.setattr(states.step.TrainingStep, "__init__", spelled_out)
     general = _fit_weights(tmp_path)
-    assert all(torch.equal(a, b) for a, b in zip(plain, general))
+    assert all(torch.equal(a, b) for a, b in zip(lean, general))
 
 
-@pytest.mark.parametrize("option", [dict(gradient_clip_val=0.5), dict(accumulate_grad_batches=2),
-                                    dict(terminate_on_nan=True), dict(precision="bf16")])
-def test_anything_beyond_the_usual_case_takes_the_general_path(
-    option: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
+@pytest.mark.parametrize(("option", "phase"), [
+    (dict(gradient_clip_val=0.5), "clip"), (dict(terminate_on_nan=True), "check_finite")])
+def test_an_option_adds_its_phase_to_the_step(
+    option: dict[str, Any], phase: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
 ) -> None:
-    from states.training import BatchRunner
-
-    def refuse(self: BatchRunner, *args: Any) -> None:
-        raise AssertionError(f"the one-frame path was taken with {option}")
-
-    monkeypatch.setattr(BatchRunner, "_run_plain", refuse)
+    built = _assembled(monkeypatch)
     _fit_weights(tmp_path, **option)
+    assert getattr(built[0], phase) is not None
+    assert all(getattr(built[0], other) is None for other in _OPTIONAL if other != phase)
+
+
+def test_accumulation_and_autocast_change_the_step_not_its_phases(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
+) -> None:
+    built = _assembled(monkeypatch)
+    _fit_weights(tmp_path, accumulate_grad_batches=2)
+    _fit_weights(tmp_path, precision="bf16")
+    accumulating, autocast = built
+    assert accumulating.factor == 2
+    assert accumulating.forward == accumulating.run.module.training_step
+    assert autocast.forward != autocast.run.module.training_step  # wrapped in autocast
 
 
 def test_a_step_keeps_the_previous_loss_until_its_own_forward_has_run(tmp_path: Any) -> None:

@@ -31,7 +31,7 @@ class _TwoRanks:
 
 
 def _ctx(backend: Any, store: MetricStore | None = None) -> Any:
-    return SimpleNamespace(backend=backend, metrics=store or MetricStore())
+    return SimpleNamespace(backend=backend, state=SimpleNamespace(metrics=store or MetricStore()))
 
 
 def test_only_keys_every_process_has_are_reduced_in_sorted_order() -> None:
