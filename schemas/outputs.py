@@ -117,28 +117,8 @@ class OutputValidator:
     ) -> Any:
         """Return the output with Python numbers turned into tensors, or raise HookOutputError."""
         if kind == "training_step":
-            if type(output) is dict and len(output) == 1:
-                loss = output.get("loss")
-                # the usual output, checked inline; anything else takes the paths below
-                if type(loss) is torch.Tensor and loss.requires_grad and loss.numel() == 1:
-                    return output
-            if isinstance(output, torch.Tensor) or (type(output) is dict and len(output) == 1
-                                                    and "loss" in output):
-                return self._loss_only(hook, output, epoch, batch)
-            if self._structure_checked and _plain_training_dict(output):
-                return output
-            if not isinstance(output, Mapping):
-                raise HookOutputError(
-                    f"{hook} returned {describe_value(output)} {_where(epoch, batch)}: return "
-                    "the loss tensor or a dict with the key 'loss'"
-                )
-            try:
-                checked = self._adapters[kind].validate_python(output)
-            except ValidationError as exc:
-                raise HookOutputError(_message(hook, output, exc, epoch, batch)) from None
-            self._structure_checked = True
-            return checked
-        elif kind == "epoch_end":
+            return self.training_step(hook, output, epoch, batch)
+        if kind == "epoch_end":
             if output is None:
                 return None
             if not isinstance(output, Mapping):
@@ -153,6 +133,29 @@ class OutputValidator:
         except ValidationError as exc:
             raise HookOutputError(_message(hook, output, exc, epoch, batch)) from None
 
+    def training_step(self, hook: str, output: Any, epoch: int, batch: int | None) -> Any:
+        """``__call__`` for ``training_step`` outputs (the training step binds it: the hot
+        path)."""
+        if type(output) is dict:
+            loss = output.get("loss")
+            # the usual outputs, checked inline; anything else takes the paths below
+            if type(loss) is torch.Tensor and loss.requires_grad and loss.numel() == 1 \
+                    and (len(output) == 1 or self._structure_checked and _plain_metrics(output)):
+                return output
+        if isinstance(output, torch.Tensor) or (type(output) is dict and len(output) == 1
+                                                and "loss" in output):
+            return self._loss_only(hook, output, epoch, batch)
+        if not isinstance(output, Mapping):
+            raise HookOutputError(
+                f"{hook} returned {describe_value(output)} {_where(epoch, batch)}: return "
+                "the loss tensor or a dict with the key 'loss'"
+            )
+        try:
+            checked = self._adapters["training_step"].validate_python(output)
+        except ValidationError as exc:
+            raise HookOutputError(_message(hook, output, exc, epoch, batch)) from None
+        self._structure_checked = True
+        return checked
 
     @staticmethod
     def _loss_only(hook: str, output: Any, epoch: int, batch: int | None) -> dict[str, Any]:
@@ -168,24 +171,17 @@ class OutputValidator:
             ) from None
 
 
-def _plain_training_dict(output: Any) -> bool:
-    """Whether ``output`` is a training_step dict the schema would return unchanged.
+def _plain_metrics(output: dict[str, Any]) -> bool:
+    """Whether the ``log`` and ``progress_bar`` dicts of a training_step dict whose loss is
+    fine are what the schema would return unchanged: dicts of scalar tensors.
 
-    The per-step check once pydantic has accepted the structure: a scalar loss that requires
-    grad, and ``log`` / ``progress_bar`` dicts of scalar tensors. Anything else (numbers to
+    The per-step check once pydantic has accepted the structure; anything else (numbers to
     convert, a wrong value) goes to the pydantic schema, which converts it or names the fault.
     """
-    if type(output) is not dict:
-        return False
-    loss = output.get("loss")
-    if not isinstance(loss, torch.Tensor) or loss.numel() != 1 or not loss.requires_grad:
-        return False
     for key in ("log", "progress_bar"):
-        metrics = output.get(key)
-        if metrics is None:
-            if key in output:
-                return False
+        if key not in output:
             continue
+        metrics = output[key]
         if type(metrics) is not dict:
             return False
         for name, value in metrics.items():

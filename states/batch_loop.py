@@ -42,6 +42,7 @@ def train_batches(run: Run, train: TrainData) -> str:
     """Train on the epoch's batches until it ends, a validation is due or a stop is reached."""
     progress, step, config = run.state.progress, run.data.step, run.config
     assert step is not None and train.iterator is not None
+    train_on = step.__call__  # bound once: calling the instance would look __call__ up per batch
     batch_start = run.hooks.caller(Hook.ON_BATCH_START)
     batch_end = run.hooks.caller(Hook.ON_BATCH_END)
     events = _StepEvents(run)
@@ -55,7 +56,7 @@ def train_batches(run: Run, train: TrainData) -> str:
             break
         position = batch_idx + 1
         is_last = position >= count or (ahead is not None and ahead.last)
-        step(batch, batch_idx, is_last)
+        train_on(batch, batch_idx, is_last)
         progress.batch_idx = position
         at_max = events.reached(progress.global_step) if progress.global_step >= events.next \
             else False

@@ -1,7 +1,12 @@
 """The run's metrics: what callbacks, the progress bar and the loggers see.
 
 Step outputs are kept as tensors (no host synchronisation); conversion to Python floats
-happens only when a logger writes or the progress bar refreshes.
+happens only when a logger writes or the progress bar refreshes. Each step's loss is detached
+at once (the running loss needs every one). The rest of a step's output (``log``,
+``progress_bar`` and other keys) is merged only when the metrics are read (a log row, a
+callback, the progress bar, a checkpoint): until then the latest output is held by reference,
+and a step whose output has the same keys as the one before simply replaces it, as its values
+would have. A step thus costs a detach, a reference and a comparison of keys.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import torch
 __all__ = ["MetricStore", "to_floats"]
 
 _SPECIAL = ("loss", "progress_bar", "log", "hiddens")
+_Unread = tuple[Mapping[str, Any], torch.Tensor]  # a step output and its detached loss
 
 
 def to_floats(metrics: Mapping[str, Any]) -> dict[str, float]:
@@ -26,49 +32,85 @@ class MetricStore:
     """callback_metrics, progress-bar metrics and the pending log row of a run."""
 
     def __init__(self) -> None:
-        self.callback_metrics: dict[str, Any] = {}
-        self.progress_bar_metrics: dict[str, Any] = {}
+        self._callback: dict[str, Any] = {}
+        self._progress_bar: dict[str, Any] = {}
+        self._step_log: dict[str, Any] = {}
+        self._step_keys: set[str] = {"loss"}  # callback_metrics keys set by training steps
+        self._unread: _Unread | None = None
         self.logged_metrics: dict[str, Any] = {}
         self.running_losses: deque[torch.Tensor] = deque(maxlen=20)
-        self.step_log: dict[str, Any] = {}
-        self.step_keys: set[str] = {"loss"}  # callback_metrics keys set by training steps
+
+    # what readers see: every step output recorded so far merged in
+    @property
+    def callback_metrics(self) -> dict[str, Any]:
+        self.settle()
+        return self._callback
+
+    @property
+    def progress_bar_metrics(self) -> dict[str, Any]:
+        self.settle()
+        return self._progress_bar
+
+    @property
+    def step_log(self) -> dict[str, Any]:
+        """The log values gathered since the last log row."""
+        self.settle()
+        return self._step_log
+
+    @property
+    def step_keys(self) -> set[str]:
+        self.settle()
+        return self._step_keys
 
     def add_training_step(self, output: Mapping[str, Any]) -> None:
-        """Record one validated training step output (tensors, detached)."""
+        """Record one validated training step output (the hot path: see the module's doc)."""
         loss = output["loss"].detach()
         self.running_losses.append(loss)
-        callback = self.callback_metrics
-        callback["loss"] = loss
+        self._callback["loss"] = loss
         if len(output) > 1:
-            raw_loss = output["loss"]
-            for key, value in output.items():
-                if key not in _SPECIAL:
-                    callback[key] = _detached(value)
-                    self.step_keys.add(key)
-            pbar = output.get("progress_bar")
-            if pbar:
-                self._merge(self.progress_bar_metrics, pbar, raw_loss, loss)
-                self.step_keys.update(pbar)
-            log = output.get("log")
-            if log:
-                self._merge(self.step_log, log, raw_loss, loss)
-                self.step_keys.update(log)
+            unread = self._unread
+            if unread is not None and not _same_keys(unread[0], output):
+                self._merge(*unread)
+            self._unread = (output, loss)
+
+    def settle(self) -> None:
+        """Merge the latest step output into the metrics, and let go of it."""
+        unread = self._unread
+        if unread is not None:
+            self._unread = None
+            self._merge(*unread)
+
+    def _merge(self, output: Mapping[str, Any], loss: torch.Tensor) -> None:
+        raw_loss, callback = output["loss"], self._callback
+        for key, value in output.items():
+            if key not in _SPECIAL:
+                callback[key] = _detached(value)
+                self._step_keys.add(key)
+        pbar = output.get("progress_bar")
+        if pbar:
+            self._record(self._progress_bar, pbar, raw_loss, loss)
+            self._step_keys.update(pbar)
+        log = output.get("log")
+        if log:
+            self._record(self._step_log, log, raw_loss, loss)
+            self._step_keys.update(log)
 
     def add_epoch_end(self, output: Mapping[str, Any] | None) -> dict[str, Any]:
         """Record an epoch-end output; returns its ``log`` dict for the loggers."""
         if not output:
             return {}
+        self.settle()
         for key, value in output.items():
             if key not in ("progress_bar", "log"):
-                self.callback_metrics[key] = _detached(value)
-        self._merge(self.progress_bar_metrics, output.get("progress_bar") or {})
+                self._callback[key] = _detached(value)
+        self._record(self._progress_bar, output.get("progress_bar") or {})
         log = output.get("log") or {}
-        self._merge({}, log)
+        self._record({}, log)
         return dict(log)
 
-    def _merge(self, target: dict[str, Any], values: Mapping[str, Any],
-               raw_loss: Any = None, loss: Any = None) -> None:
-        callback = self.callback_metrics
+    def _record(self, target: dict[str, Any], values: Mapping[str, Any],
+                raw_loss: Any = None, loss: Any = None) -> None:
+        callback = self._callback
         for key, value in values.items():
             # the loss logged as itself (the usual case) reuses its detached copy
             value = loss if value is raw_loss and raw_loss is not None else _detached(value)
@@ -77,31 +119,45 @@ class MetricStore:
 
     def take_step_log(self) -> dict[str, Any]:
         """The log values gathered since the last log row, emptied."""
-        row, self.step_log = self.step_log, {}
+        self.settle()
+        row, self._step_log = self._step_log, {}
         return row
-
-    def state_dict(self) -> dict[str, Any]:
-        """Every metric as the run holds it (tensors stay tensors), for a checkpoint."""
-        return {"callback_metrics": dict(self.callback_metrics),
-                "progress_bar_metrics": dict(self.progress_bar_metrics),
-                "logged_metrics": dict(self.logged_metrics),
-                "running_losses": _stacked(list(self.running_losses)),
-                "step_log": dict(self.step_log)}
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        self.callback_metrics = dict(state["callback_metrics"])
-        self.progress_bar_metrics = dict(state["progress_bar_metrics"])
-        self.logged_metrics = dict(state["logged_metrics"])
-        losses = state["running_losses"]
-        self.running_losses = deque(
-            losses.unbind() if isinstance(losses, torch.Tensor) else losses, maxlen=20)
-        self.step_log = dict(state["step_log"])
 
     def running_loss(self) -> torch.Tensor | None:
         """Mean of the last 20 training losses, as a tensor."""
         if not self.running_losses:
             return None
         return torch.stack(list(self.running_losses)).mean()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every metric as the run holds it (tensors stay tensors), for a checkpoint."""
+        self.settle()
+        return {"callback_metrics": dict(self._callback),
+                "progress_bar_metrics": dict(self._progress_bar),
+                "logged_metrics": dict(self.logged_metrics),
+                "running_losses": _stacked(list(self.running_losses)),
+                "step_log": dict(self._step_log)}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self._unread = None
+        self._callback = dict(state["callback_metrics"])
+        self._progress_bar = dict(state["progress_bar_metrics"])
+        self.logged_metrics = dict(state["logged_metrics"])
+        losses = state["running_losses"]
+        self.running_losses = deque(
+            losses.unbind() if isinstance(losses, torch.Tensor) else losses, maxlen=20)
+        self._step_log = dict(state["step_log"])
+
+
+def _same_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """Whether ``after`` sets every metric ``before`` set (so it supersedes it unread)."""
+    if before.keys() != after.keys():
+        return False
+    for key in ("log", "progress_bar"):
+        old = before.get(key)
+        if old and old.keys() != after[key].keys():
+            return False
+    return True
 
 
 def _stacked(losses: list[torch.Tensor]) -> torch.Tensor | list[torch.Tensor]:

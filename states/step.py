@@ -38,16 +38,22 @@ class TrainingStep:
         self.progress = run.state.progress
         self.optimizers = tuple(enumerate(run.state.optimization.optimizers))
         self.schedulers = run.state.optimization.schedulers
-        self.several = len(self.optimizers) > 1  # training_step takes optimizer_idx
-        self.trainable = [p for p in run.module.parameters() if p.requires_grad]
         self.factor = 1
         self.previous_loss: Any = None
         forward = forward_phase(run, "training")
         self.forward, self.hook = forward.call, forward.hook
-        self.check = run.validator
+        self.check = run.validator.training_step
         self.record = run.state.metrics.add_training_step
         for name, phase in phases.items():
             setattr(self, name, phase)
+        several = len(self.optimizers) > 1
+        # one pass per batch (one optimizer, no time split) needs no loop over passes
+        self.single = self.optimizers[0][1] if not several and self.split is None else None
+        # training_step's extra arguments: optimizer_idx with several optimizers, hiddens
+        # with a time split
+        self.extra_args = None if self.single is not None else (
+            lambda opt_idx, hiddens: ((opt_idx,) if several else ())
+            + (() if self.split is None else (hiddens,)))
 
     def start_epoch(self, epoch: int) -> None:
         """Take the epoch's accumulation factor."""
@@ -56,21 +62,13 @@ class TrainingStep:
     def __call__(self, batch: Any, batch_idx: int, is_last: bool) -> None:
         if self.to_device is not None:
             batch = self.to_device(batch)
-        steps = is_last or (batch_idx + 1) % self.factor == 0
-        collected: list[Any] | None = [] if self.collect is not None else None
-        hiddens = None
-        for split in (batch,) if self.split is None else self.split(batch):
-            for opt_idx, optimizer in self.optimizers:
-                output = self._pass(split, batch_idx, opt_idx, optimizer, hiddens, steps)
-                if self.split is not None:
-                    hiddens = detach_all(output.get("hiddens"))
-                if collected is not None:
-                    collected.append(detach_all(output))
-        if self.toggle is not None:
-            for param in self.trainable:
-                param.requires_grad = True
-        if collected is not None and self.collect is not None:
-            self.collect(collected[0] if len(collected) == 1 else collected)
+        steps = self.factor == 1 or is_last or (batch_idx + 1) % self.factor == 0
+        if self.single is not None:
+            output = self._pass(batch, batch_idx, 0, self.single, None, steps)
+            if self.collect is not None:
+                self.collect(detach_all(output))
+        else:
+            self._passes(batch, batch_idx, steps)
         if steps:
             progress = self.progress
             progress.global_step += 1
@@ -78,63 +76,71 @@ class TrainingStep:
                 step_schedulers(self.schedulers, "step", progress.global_step,
                                 self.run.state.metrics.callback_metrics)
 
+    def _passes(self, batch: Any, batch_idx: int, steps: bool) -> None:
+        """A pass per time split and optimizer, the hiddens carried from split to split."""
+        outputs, hiddens = [], None
+        for split in (batch,) if self.split is None else self.split(batch):
+            for opt_idx, optimizer in self.optimizers:
+                output = self._pass(split, batch_idx, opt_idx, optimizer, hiddens, steps)
+                if self.split is not None:
+                    hiddens = detach_all(output.get("hiddens"))
+                outputs.append(output)
+        if self.toggle is not None:
+            self.toggle.restore()
+        if self.collect is not None:
+            detached = [detach_all(output) for output in outputs]
+            self.collect(detached[0] if len(detached) == 1 else detached)
+
     def _pass(self, batch: Any, batch_idx: int, opt_idx: int, optimizer: Any, hiddens: Any,
               steps: bool) -> Any:
-        """Forward and backward for one optimizer; its step when the accumulation is complete."""
+        """Forward and backward for one optimizer; its phases when the accumulation is done."""
         if self.toggle is not None:
             self.toggle(optimizer)
-        if self.several or self.split is not None:
-            extra = ((opt_idx,) if self.several else ()) + (() if self.split is None
-                                                            else (hiddens,))
-            raw = self.forward(batch, batch_idx, *extra)
-        else:
+        if self.extra_args is None:
             raw = self.forward(batch, batch_idx)
-        output = self.check("training_step", self.hook, raw, self.progress.epoch, batch_idx)
+        else:
+            raw = self.forward(batch, batch_idx, *self.extra_args(opt_idx, hiddens))
+        output = self.check(self.hook, raw, self.progress.epoch, batch_idx)
         if self.check_finite is not None:
             self.check_finite(output["loss"], batch_idx)
         self.record(output)
-        loss = output["loss"]
-        if self.factor > 1:
-            loss = loss / self.factor
+        loss = output["loss"] if self.factor == 1 else output["loss"] / self.factor
         if self.backward is None:
             loss.backward()
         else:
             self.backward(loss, optimizer, opt_idx)
         if self.after_backward is not None:
             self.after_backward()
-        # kept until the next step's forward has run, as a plain loop's `loss` variable is:
-        # the parameters' gradient accumulators then live on and are reused, not rebuilt
-        # (backward has freed the saved tensors; end_epoch lets go of the last one)
-        self.previous_loss = loss
+        self.previous_loss = loss  # see end_epoch
         if steps:
-            self._apply(optimizer, opt_idx, batch_idx)
+            if self.sync is not None:
+                self.sync(optimizer)
+            if self.clip is not None:
+                self.clip(optimizer)
+            if self.optimizer_step is None:
+                optimizer.step()
+            else:
+                self.optimizer_step(optimizer, opt_idx, batch_idx)
+            if self.before_zero_grad is not None:
+                self.before_zero_grad(optimizer)
+            if self.zero_grad is None:
+                optimizer.zero_grad()
+            else:
+                self.zero_grad(self.progress.epoch, batch_idx, optimizer, opt_idx)
         return output
 
-    def _apply(self, optimizer: Any, opt_idx: int, batch_idx: int) -> None:
-        """The optimizer phases: sync, clip, step, before-zero-grad, zero grad."""
-        if self.sync is not None:
-            self.sync([p for group in optimizer.param_groups for p in group["params"]])
-        if self.clip is not None:
-            self.clip(optimizer)
-        if self.optimizer_step is None:
-            optimizer.step()
-        else:
-            self.optimizer_step(optimizer, opt_idx, batch_idx)
-        if self.before_zero_grad is not None:
-            self.before_zero_grad(optimizer)
-        if self.zero_grad is None:
-            optimizer.zero_grad()
-        else:
-            self.zero_grad(self.progress.epoch, batch_idx, optimizer, opt_idx)
-
     def end_epoch(self) -> None:
-        """Let go of the last step's loss (see ``_pass``)."""
+        """Let go of the last step's loss and output. The loss is held until the next step's
+        forward has run, as a plain loop's ``loss`` variable is: the parameters' gradient
+        accumulators then live on and are reused, not rebuilt (backward has freed the saved
+        tensors)."""
         self.previous_loss = None
+        self.run.state.metrics.settle()
 
     # phases set by assemble_step (None: left out)
     to_device: Phase | None
     split: Phase | None
-    toggle: Phase | None
+    toggle: _Toggle | None
     check_finite: Phase | None
     collect: Phase | None
     backward: Phase | None
@@ -153,13 +159,13 @@ def assemble_step(run: Run) -> TrainingStep:
     phases: dict[str, Phase | None] = {
         "to_device": backend.to_device if backend.moves_batches else None,
         "split": _split_phase(run),
-        "toggle": _toggle_phase(run) if len(optimizers) > 1 else None,
+        "toggle": _Toggle(run.module) if len(optimizers) > 1 else None,
         "check_finite": _finite_phase(run) if config.terminate_on_nan else None,
         "collect": run.state.outputs.append
         if hooks.module_hook(Hook.TRAINING_EPOCH_END) else None,
         "backward": _backward_phase(run),
         "after_backward": hooks.module_hook(Hook.ON_AFTER_BACKWARD),
-        "sync": backend.gradient_sync(),
+        "sync": _sync_phase(run),
         "clip": _clip_phase(run) if config.gradient_clip_val > 0 else None,
         "optimizer_step": _optimizer_step_phase(run),
         "before_zero_grad": hooks.module_hook(Hook.ON_BEFORE_ZERO_GRAD),
@@ -177,18 +183,30 @@ def _split_phase(run: Run) -> Phase | None:
     return lambda batch: split(batch, size)
 
 
-def _toggle_phase(run: Run) -> Phase:
-    trainable = [p for p in run.module.parameters() if p.requires_grad]
+class _Toggle:
+    """With several optimizers, only the parameters of the one that trains require grad."""
 
-    def toggle(optimizer: torch.optim.Optimizer) -> None:
-        """Only the trainable parameters of ``optimizer`` require grad while it trains."""
-        for param in trainable:
+    def __init__(self, module: torch.nn.Module) -> None:
+        self.trainable = [p for p in module.parameters() if p.requires_grad]
+
+    def __call__(self, optimizer: torch.optim.Optimizer) -> None:
+        for param in self.trainable:
             param.requires_grad = False
         for group in optimizer.param_groups:
             for param in group["params"]:
                 param.requires_grad = True
 
-    return toggle
+    def restore(self) -> None:
+        for param in self.trainable:
+            param.requires_grad = True
+
+
+def _sync_phase(run: Run) -> Phase | None:
+    sync = run.backend.gradient_sync()
+    if sync is None:
+        return None
+    return lambda optimizer: sync([p for group in optimizer.param_groups
+                                   for p in group["params"]])
 
 
 def _finite_phase(run: Run) -> Phase:
