@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 
 import torch
 
@@ -17,7 +18,6 @@ __all__ = ["select_backend"]
 
 def select_backend(config: TrainerConfig) -> Backend:
     """The backend for ``config``; raises when the requested hardware is not present."""
-    backend = config.distributed_backend
     if config.num_tpu_cores is not None:
         return _tpu(config)
     if config.gpu_ids:
@@ -27,52 +27,73 @@ def select_backend(config: TrainerConfig) -> Backend:
             "Trainer(precision=16) needs a GPU (float16 autocast with a gradient scaler); "
             "on the CPU use precision='bf16' or 32"
         )
-    gpu_ids = _gpu_ids(config)
-    if backend == "dp":
-        if not gpu_ids:
-            raise ConfigError(
-                "Trainer(distributed_backend='dp') splits each batch over GPUs, and no gpus "
-                "were given; pass gpus=N, or use 'ddp_cpu' for CPU processes"
-            )
-        from backends.dp import DPBackend
+    return _BUILDERS[config.distributed_backend](config, _gpu_ids(config))
 
-        return DPBackend(gpu_ids, config.precision)
-    if backend == "ddp2":
-        if not gpu_ids:
-            raise ConfigError(
-                "Trainer(distributed_backend='ddp2') runs DP over each node's GPUs and DDP "
-                "across nodes, and no gpus were given; pass gpus=N"
-            )
-        from backends.dp import DDP2Backend
 
-        return DDP2Backend(gpu_ids, config.num_nodes, config.precision)
-    if backend == "ddp_cpu" or (backend is None and config.num_processes > 1):
-        return DDPBackend(config.num_processes, config.num_nodes, config.precision, "cpu")
-    if backend in ("ddp", "ddp_spawn"):
-        if not gpu_ids:
-            if launched_externally():
-                return DDPBackend(1, config.num_nodes, config.precision, "cpu")
-            raise ConfigError(
-                f"Trainer(distributed_backend={backend!r}) runs one process per GPU, and no "
-                "gpus were given; for CPU processes use distributed_backend='ddp_cpu' with "
-                "num_processes=N"
-            )
+def _dp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
+    if not gpu_ids:
+        raise ConfigError(
+            "Trainer(distributed_backend='dp') splits each batch over GPUs, and no gpus "
+            "were given; pass gpus=N, or use 'ddp_cpu' for CPU processes"
+        )
+    from backends.dp import DPBackend
+
+    return DPBackend(gpu_ids, config.precision)
+
+
+def _ddp2(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
+    if not gpu_ids:
+        raise ConfigError(
+            "Trainer(distributed_backend='ddp2') runs DP over each node's GPUs and DDP "
+            "across nodes, and no gpus were given; pass gpus=N"
+        )
+    from backends.dp import DDP2Backend
+
+    return DDP2Backend(gpu_ids, config.num_nodes, config.precision)
+
+
+def _ddp_cpu(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
+    return DDPBackend(config.num_processes, config.num_nodes, config.precision, "cpu")
+
+
+def _ddp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
+    if gpu_ids:
         return DDPBackend(len(gpu_ids), config.num_nodes, config.precision, "cuda")
+    if launched_externally():
+        return DDPBackend(1, config.num_nodes, config.precision, "cpu")
+    raise ConfigError(
+        f"Trainer(distributed_backend={config.distributed_backend!r}) runs one process per "
+        "GPU, and no gpus were given; for CPU processes use distributed_backend='ddp_cpu' "
+        "with num_processes=N"
+    )
+
+
+def _one_process(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
+    """No distributed_backend: the CPU, one GPU, or CPU processes for num_processes > 1."""
+    if config.num_processes > 1:
+        return _ddp_cpu(config, gpu_ids)
     if config.num_nodes > 1:
         raise ConfigError(
             f"Trainer(num_nodes={config.num_nodes}) needs distributed_backend='ddp' or "
             "'ddp_cpu', started on every node by a launcher such as torchrun"
         )
-    if gpu_ids:
-        from backends.gpu import GPUBackend
+    if not gpu_ids:
+        return CPUBackend(config.precision)
+    if len(gpu_ids) > 1:
+        raise ConfigError(
+            f"Trainer(gpus={config.gpus!r}) asks for several GPUs: choose "
+            "distributed_backend='ddp'"
+        )
+    from backends.gpu import GPUBackend
 
-        if len(gpu_ids) > 1:
-            raise ConfigError(
-                f"Trainer(gpus={config.gpus!r}) asks for several GPUs: choose "
-                "distributed_backend='ddp'"
-            )
-        return GPUBackend(gpu_ids[0], config.precision)
-    return CPUBackend(config.precision)
+    return GPUBackend(gpu_ids[0], config.precision)
+
+
+# each distributed_backend choice, and the backend it builds
+_BUILDERS: dict[str | None, Callable[[TrainerConfig, list[int]], Backend]] = {
+    None: _one_process, "dp": _dp, "ddp2": _ddp2, "ddp_cpu": _ddp_cpu, "ddp": _ddp,
+    "ddp_spawn": _ddp,
+}
 
 
 def _gpu_ids(config: TrainerConfig) -> list[int]:

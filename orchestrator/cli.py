@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.checkpoint_io import load_checkpoint
+from orchestrator.demo import main as demo_main
 from orchestrator.run_files import read_run_lifecycle
 from schemas.errors import OrchestratorError
 from states.graph import render, to_dot, to_mermaid
@@ -138,7 +139,5 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _demo(rest: list[str]) -> int:
-    from orchestrator.demo import main as demo_main
-
     demo_main(rest)
     return 0

@@ -1,7 +1,10 @@
-"""The demo: a seed-style LightningModule trained on scikit-learn's handwritten digits.
+"""The demo, and small ready-made modules for examples, docs and tests.
 
-Run it with ``python -m orchestrator.demo [--max-epochs N] [--root DIR]``. It needs the
-``demo`` extra (scikit-learn, which ships the 8x8 digits; nothing is downloaded).
+``DigitsClassifier``: a seed-style LightningModule trained on scikit-learn's handwritten digits;
+run it with ``python -m orchestrator.demo [--max-epochs N] [--root DIR]``. It needs the ``demo``
+extra (scikit-learn, which ships the 8x8 digits; nothing is downloaded). ``BoringModel`` and
+``regression_data``: a linear model with every loop, on data made in memory (like Lightning's
+``demos.boring_classes``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,68 @@ from torch.utils.data import DataLoader, TensorDataset
 
 import orchestrator as pl
 
-__all__ = ["DigitsClassifier", "main"]
+__all__ = ["BoringModel", "DigitsClassifier", "main", "regression_data"]
+
+
+def regression_data(n: int = 64, features: int = 8, seed: int = 0) -> TensorDataset:
+    """A linear regression problem with a little noise; the same weights for every seed."""
+    weights = torch.randn(features, 1, generator=torch.Generator().manual_seed(1234))
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, features, generator=generator)
+    return TensorDataset(x, x @ weights + 0.01 * torch.randn(n, 1, generator=generator))
+
+
+class BoringModel(pl.LightningModule):
+    """A linear model with train, validation and test loops in the seed's dict style.
+
+    Example:
+        >>> from orchestrator import Trainer
+        >>> from orchestrator.demo import BoringModel
+        >>> Trainer(max_epochs=1).fit(BoringModel())
+    """
+
+    def __init__(self, batch_size: int = 16, n: int = 64, lr: float = 0.05) -> None:
+        super().__init__()
+        self.layer = nn.Linear(8, 1)
+        self.batch_size = batch_size
+        self.n = n
+        self.lr = lr
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x)
+
+    def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        x, y = batch
+        loss = F.mse_loss(self(x), y)
+        return {"loss": loss, "log": {"train_loss": loss}, "progress_bar": {"tl": loss}}
+
+    def validation_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        x, y = batch
+        return {"val_loss": F.mse_loss(self(x), y)}
+
+    def validation_epoch_end(self, outputs: list[dict[str, Any]]) -> dict[str, Any]:
+        val_loss = torch.stack([o["val_loss"] for o in outputs]).mean()
+        return {"val_loss": val_loss, "log": {"val_loss": val_loss}}
+
+    def test_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        x, y = batch
+        return {"test_loss": F.mse_loss(self(x), y)}
+
+    def test_epoch_end(self, outputs: list[dict[str, Any]]) -> dict[str, Any]:
+        test_loss = torch.stack([o["test_loss"] for o in outputs]).mean()
+        return {"test_loss": test_loss, "log": {"test_loss": test_loss}}
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.SGD(self.parameters(), lr=self.lr)
+
+    def train_dataloader(self) -> DataLoader:
+        return DataLoader(regression_data(self.n, seed=0), batch_size=self.batch_size)
+
+    def val_dataloader(self) -> DataLoader:
+        return DataLoader(regression_data(self.n, seed=1), batch_size=self.batch_size)
+
+    def test_dataloader(self) -> DataLoader:
+        return DataLoader(regression_data(self.n, seed=2), batch_size=self.batch_size)
 
 
 class DigitsClassifier(pl.LightningModule):

@@ -11,6 +11,8 @@ from schemas.errors import (
     MonitorKeyError,
     NonFiniteLossError,
     OrchestratorError,
+    RunInterrupted,
+    WorkerFailedError,
 )
 from schemas.outputs import OutputValidator
 
@@ -27,6 +29,8 @@ __all__ = [
     "NonFiniteLossError",
     "OrchestratorError",
     "OutputValidator",
+    "RunInterrupted",
     "TrainerConfig",
+    "WorkerFailedError",
     "build_config",
 ]

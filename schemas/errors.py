@@ -1,18 +1,7 @@
 """The project's exception classes, all in one place.
 
-::
-
-    OrchestratorError
-    ├── ConfigError (ValueError)            a Trainer argument is wrong
-    ├── HookOutputError (ValueError)        a hook returned something malformed
-    ├── MisconfigurationError (ValueError)  the module or callbacks are wired wrongly
-    ├── MonitorKeyError (KeyError)          a monitored metric is missing
-    ├── NonFiniteLossError (RuntimeError)   terminate_on_nan saw nan or inf
-    ├── HardwareUnavailableError (RuntimeError)  the requested device is not here
-    ├── WorkerFailedError (RuntimeError)    a DDP process failed; the message is its traceback
-    └── CheckpointError (ValueError)        a checkpoint file cannot be used
-
-    RunInterrupted (KeyboardInterrupt)      SIGINT/SIGTERM ended a run after saving a checkpoint
+Users import them from ``orchestrator.exceptions`` (or ``orchestrator``), whose docstring
+draws the tree.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
-"""Seed-era Lightning code run with only its import changed: a template model and a GAN."""
+"""Seed-era Lightning code run with only its import changed: the template model and a GAN."""
 
 from __future__ import annotations
 
 from argparse import Namespace
-from collections import OrderedDict
 from typing import Any
 
 import torch
@@ -12,75 +11,15 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
 import orchestrator as pl
-
-
-class LightningTemplateModel(pl.LightningModule):
-    """In the style of Lightning 0.8's template: hparams Namespace, OrderedDict returns."""
-
-    def __init__(self, hparams: Namespace) -> None:
-        super().__init__()
-        self.hparams = hparams
-        self.c_d1 = nn.Linear(hparams.in_features, hparams.hidden_dim)
-        self.c_d1_drop = nn.Dropout(hparams.drop_prob)
-        self.c_d2 = nn.Linear(hparams.hidden_dim, hparams.out_features)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.log_softmax(self.c_d2(self.c_d1_drop(torch.tanh(self.c_d1(x)))), dim=1)
-
-    def prepare_data(self) -> None:
-        generator = torch.Generator().manual_seed(0)
-        x = torch.randn(160, self.hparams.in_features, generator=generator)
-        y = (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
-        self.train_set = TensorDataset(x[:96], y[:96])
-        self.val_set = TensorDataset(x[96:128], y[96:128])
-        self.test_set = TensorDataset(x[128:], y[128:])
-
-    def training_step(self, batch: Any, batch_idx: int) -> OrderedDict[str, Any]:
-        x, y = batch
-        loss_val = F.nll_loss(self(x), y)
-        tqdm_dict = {"train_loss": loss_val}
-        return OrderedDict({"loss": loss_val, "progress_bar": tqdm_dict, "log": tqdm_dict})
-
-    def validation_step(self, batch: Any, batch_idx: int) -> OrderedDict[str, Any]:
-        x, y = batch
-        y_hat = self(x)
-        val_acc = (y_hat.argmax(dim=1) == y).float().mean()
-        return OrderedDict({"val_loss": F.nll_loss(y_hat, y), "val_acc": val_acc})
-
-    def validation_epoch_end(self, outputs: list[Any]) -> dict[str, Any]:
-        val_loss_mean = torch.stack([o["val_loss"] for o in outputs]).mean()
-        val_acc_mean = torch.stack([o["val_acc"] for o in outputs]).mean()
-        tqdm_dict = {"val_loss": val_loss_mean, "val_acc": val_acc_mean}
-        return {"progress_bar": tqdm_dict, "log": tqdm_dict, "val_loss": val_loss_mean}
-
-    def test_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
-        x, y = batch
-        return {"test_acc": (self(x).argmax(dim=1) == y).float().mean()}
-
-    def test_epoch_end(self, outputs: list[Any]) -> dict[str, Any]:
-        test_acc = torch.stack([o["test_acc"] for o in outputs]).mean()
-        return {"progress_bar": {"test_acc": test_acc.item()}, "log": {"test_acc": test_acc.item()}}
-
-    def configure_optimizers(self) -> Any:
-        optimizer = torch.optim.Adam(self.parameters(), lr=self.hparams.learning_rate)
-        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=10)
-        return [optimizer], [scheduler]
-
-    def train_dataloader(self) -> DataLoader:
-        return DataLoader(self.train_set, batch_size=self.hparams.batch_size, shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return DataLoader(self.val_set, batch_size=self.hparams.batch_size)
-
-    def test_dataloader(self) -> DataLoader:
-        return DataLoader(self.test_set, batch_size=self.hparams.batch_size)
+from tests.helpers import TEMPLATE_HPARAMS, TemplateModel
 
 
 def test_seed_template_trains_validates_checkpoints_and_tests(tmp_path: Any) -> None:
     pl.seed_everything(7)
-    hparams = Namespace(in_features=4, hidden_dim=32, out_features=3, drop_prob=0.1,
-                        learning_rate=0.02, batch_size=16)
-    model = LightningTemplateModel(hparams)
+    hparams = Namespace(**{**TEMPLATE_HPARAMS, "in_features": 4, "hidden_dim": 32,
+                           "drop_prob": 0.1, "learning_rate": 0.02, "batch_size": 16,
+                           "step_gamma": 1.0, "epoch_gamma": 0.9})
+    model = TemplateModel(hparams)
     trainer = pl.Trainer(max_epochs=8, default_root_dir=str(tmp_path), progress_bar_refresh_rate=0,
                          early_stop_callback=pl.callbacks.EarlyStopping(patience=3),
                          gradient_clip_val=1.0)

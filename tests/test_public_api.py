@@ -38,3 +38,16 @@ def test_seed_era_names() -> None:
         pl.__all__)
     assert {"Callback", "EarlyStopping", "ModelCheckpoint"} <= set(pl.callbacks.__all__)
     assert "TensorBoardLogger" in pl.loggers.__all__
+
+
+def test_every_exception_is_public_and_the_same_class_everywhere() -> None:
+    import orchestrator as pl
+    import schemas
+    from orchestrator import exceptions
+    from schemas import errors
+
+    assert set(errors.__all__) <= set(schemas.__all__)
+    assert set(errors.__all__) == set(exceptions.__all__)
+    for name in errors.__all__:
+        assert getattr(exceptions, name) is getattr(errors, name) is getattr(pl, name)
+        assert name in pl.__all__

@@ -113,3 +113,10 @@ def test_a_backend_with_its_own_to_device_is_called_for_every_batch(tmp_path: An
     trainer.backend = backend
     trainer.fit(BoringModel(batch_size=16, n=64))
     assert backend.calls == 4 + 4  # every training batch and every validation batch
+
+
+def test_every_distributed_backend_the_config_accepts_has_a_builder() -> None:
+    from backends.select import _BUILDERS
+    from schemas.config import DISTRIBUTED_BACKENDS
+
+    assert set(_BUILDERS) == set(DISTRIBUTED_BACKENDS)

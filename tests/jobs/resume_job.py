@@ -17,73 +17,14 @@ import argparse
 import os
 import signal
 import time
+from argparse import Namespace
 from typing import Any
 
 import torch
-from torch import nn
-from torch.nn import functional as F
-from torch.utils.data import DataLoader, Dataset
 
 import orchestrator as pl
 from orchestrator.callbacks import Callback, EarlyStopping, ModelCheckpoint
-
-
-class NoisyDataset(Dataset):
-    """Regression data with a random augmentation drawn in __getitem__."""
-
-    def __init__(self, n: int, seed: int) -> None:
-        generator = torch.Generator().manual_seed(seed)
-        self.x = torch.randn(n, 6, generator=generator)
-        self.y = self.x.sum(dim=1, keepdim=True) + 0.1 * torch.randn(n, 1, generator=generator)
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.x[index] + 0.05 * torch.randn(6), self.y[index]
-
-
-class Model(pl.LightningModule):
-    def __init__(self, workers: int, wide: bool = False) -> None:
-        super().__init__()
-        self.workers = workers
-        hidden = 2048 if wide else 16  # wide: a checkpoint of about 50 MB takes a while to write
-        self.net = nn.Sequential(nn.Linear(6, hidden), nn.ReLU(), nn.Dropout(0.2),
-                                 nn.Linear(hidden, hidden if wide else 1),
-                                 *([nn.ReLU(), nn.Linear(hidden, 1)] if wide else []))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
-
-    def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
-        x, y = batch
-        loss = F.mse_loss(self(x), y)
-        return {"loss": loss, "log": {"train_loss": loss}, "progress_bar": {"tl": loss}}
-
-    def training_epoch_end(self, outputs: list[Any]) -> dict[str, Any]:
-        mean = torch.stack([o["loss"] for o in outputs]).mean()
-        return {"log": {"epoch_train_loss": mean}}
-
-    def validation_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
-        x, y = batch
-        return {"val_loss": F.mse_loss(self(x), y)}
-
-    def validation_epoch_end(self, outputs: list[Any]) -> dict[str, Any]:
-        val_loss = torch.stack([o["val_loss"] for o in outputs]).mean()
-        return {"val_loss": val_loss, "log": {"val_loss": val_loss}}
-
-    def configure_optimizers(self) -> Any:
-        optimizer = torch.optim.Adam(self.parameters(), lr=0.01)
-        per_step = torch.optim.lr_scheduler.StepLR(optimizer, step_size=3, gamma=0.9)
-        per_epoch = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.8)
-        return [optimizer], [{"scheduler": per_step, "interval": "step"}, per_epoch]
-
-    def train_dataloader(self) -> DataLoader:
-        return DataLoader(NoisyDataset(96, 0), batch_size=8, shuffle=True,
-                          num_workers=self.workers)
-
-    def val_dataloader(self) -> DataLoader:
-        return DataLoader(NoisyDataset(32, 1), batch_size=8)
+from tests.helpers import TEMPLATE_HPARAMS, TemplateModel
 
 
 def _die() -> None:
@@ -190,7 +131,8 @@ def main() -> None:
         checkpoint_callback=checkpoint, callbacks=callbacks, gpus=args.gpus,
         precision=args.precision if args.precision == "bf16" else int(args.precision),
     )
-    model = Model(args.workers, wide=args.save_every_batch)
+    model = TemplateModel(Namespace(**{**TEMPLATE_HPARAMS, "workers": args.workers,
+                                       "wide": args.save_every_batch}))
     trainer.fit(model, ckpt_path=args.resume)
     if trainer.lifecycle.outcome == "interrupted":
         return

@@ -1,0 +1,49 @@
+"""The exceptions a user of orchestrator catches (defined in ``schemas.errors``).
+
+::
+
+    OrchestratorError
+    ├── ConfigError (ValueError)            a Trainer argument is wrong
+    ├── HookOutputError (ValueError)        a hook returned something malformed
+    ├── MisconfigurationError (ValueError)  the module or callbacks are wired wrongly
+    ├── MonitorKeyError (KeyError)          a monitored metric is missing
+    ├── NonFiniteLossError (RuntimeError)   terminate_on_nan saw nan or inf
+    ├── HardwareUnavailableError (RuntimeError)  the requested device is not here
+    ├── WorkerFailedError (RuntimeError)    a DDP process failed; the message is its traceback
+    └── CheckpointError (ValueError)        a checkpoint file cannot be used
+
+    RunInterrupted (KeyboardInterrupt)      SIGINT/SIGTERM ended a run after saving a checkpoint
+
+Example:
+    >>> from orchestrator.exceptions import ConfigError
+    >>> try:
+    ...     Trainer(max_epochs=0)
+    ... except ConfigError as exc:
+    ...     print(exc)
+"""
+
+from schemas.errors import (
+    CheckpointError,
+    ConfigError,
+    HardwareUnavailableError,
+    HookOutputError,
+    MisconfigurationError,
+    MonitorKeyError,
+    NonFiniteLossError,
+    OrchestratorError,
+    RunInterrupted,
+    WorkerFailedError,
+)
+
+__all__ = [
+    "CheckpointError",
+    "ConfigError",
+    "HardwareUnavailableError",
+    "HookOutputError",
+    "MisconfigurationError",
+    "MonitorKeyError",
+    "NonFiniteLossError",
+    "OrchestratorError",
+    "RunInterrupted",
+    "WorkerFailedError",
+]
