@@ -151,7 +151,6 @@ def generated_section() -> str:
                  for name in _called_names(row)]
         cell = ", ".join(f"`{h}`" for h in hooks) if hooks else "(no user hooks)"
         lines.append(f"| `{state}` | {cell} |")
-    lines += ["", *hook_reference()]
     lines += ["", "| trigger | from | to | condition |", "| --- | --- | --- | --- |"]
     seen: set[tuple[str, str]] = set()
     for row in expanded_transitions():

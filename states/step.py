@@ -4,48 +4,37 @@ For each time split (``truncated_bptt_steps``) and each optimizer the phases run
 forward, output check, finite check, metrics, backward, after-backward; then, when the
 accumulation is complete: gradient sync, clip, optimizer step, before-zero-grad, zero grad.
 Each phase comes from the backend, the precision, the hook table or the config
-(``assemble_step``). The lean step, one optimizer and nothing added, is this same code with
-every optional phase None.
+(``states.step_phases.PHASES``, the table ``assemble_step`` builds them from). The lean step,
+one optimizer and nothing added, is this same code with every optional phase None.
 
 This is the hot path: no transitions trigger, no host sync, no pydantic model construction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import torch
-
-from schemas.errors import NonFiniteLossError
-from states.data import detach_all, split_for_tbptt
-from states.forward import forward_phase
-from states.hook_table import Hook
-from states.optim import step_schedulers
+from states.data import detach_all
 from states.run import Run
 from states.schedule import accumulation
+from states.step_phases import PHASES, Phase
 
 __all__ = ["TrainingStep", "assemble_step"]
-
-Phase = Callable[..., Any]
 
 
 class TrainingStep:
     """Trains on one batch; built by ``assemble_step``, called by the batch loop per batch."""
 
-    def __init__(self, run: Run, phases: dict[str, Phase | None]) -> None:
+    def __init__(self, run: Run, phases: dict[str, Any]) -> None:
         self.run = run
         self.progress = run.state.progress
         self.optimizers = tuple(enumerate(run.state.optimization.optimizers))
-        self.schedulers = run.state.optimization.schedulers
         self.factor = 1
         self.previous_loss: Any = None
-        forward = forward_phase(run, "training")
-        self.forward, self.hook = forward.call, forward.hook
-        self.check = run.validator.training_step
-        self.record = run.state.metrics.add_training_step
         for name, phase in phases.items():
             setattr(self, name, phase)
+        forward = phases["forward"]
+        self.forward, self.hook = forward.call, forward.hook
         several = len(self.optimizers) > 1
         # one pass per batch (one optimizer, no time split) needs no loop over passes
         self.single = self.optimizers[0][1] if not several and self.split is None else None
@@ -72,9 +61,8 @@ class TrainingStep:
         if steps:
             progress = self.progress
             progress.global_step += 1
-            if self.schedulers:
-                step_schedulers(self.schedulers, "step", progress.global_step,
-                                self.run.state.metrics.callback_metrics)
+            if self.schedulers is not None:
+                self.schedulers(progress.global_step)
 
     def _passes(self, batch: Any, batch_idx: int, steps: bool) -> None:
         """A pass per time split and optimizer, the hiddens carried from split to split."""
@@ -137,12 +125,13 @@ class TrainingStep:
         self.previous_loss = None
         self.run.state.metrics.settle()
 
-    # phases set by assemble_step (None: left out)
+    # phases set by assemble_step (None: left out), as states.step_phases.PHASES lists them
     to_device: Phase | None
     split: Phase | None
-    toggle: _Toggle | None
+    toggle: Any
+    check: Phase
     check_finite: Phase | None
-    collect: Phase | None
+    record: Phase
     backward: Phase | None
     after_backward: Phase | None
     sync: Phase | None
@@ -150,112 +139,10 @@ class TrainingStep:
     optimizer_step: Phase | None
     before_zero_grad: Phase | None
     zero_grad: Phase | None
+    collect: Phase | None
+    schedulers: Phase | None
 
 
 def assemble_step(run: Run) -> TrainingStep:
-    """The run's training step: each phase from the part of the run that supplies it."""
-    hooks, backend, config = run.hooks, run.backend, run.config
-    optimizers = run.state.optimization.optimizers
-    phases: dict[str, Phase | None] = {
-        "to_device": backend.to_device if backend.moves_batches else None,
-        "split": _split_phase(run),
-        "toggle": _Toggle(run.module) if len(optimizers) > 1 else None,
-        "check_finite": _finite_phase(run) if config.terminate_on_nan else None,
-        "collect": run.state.outputs.append
-        if hooks.module_hook(Hook.TRAINING_EPOCH_END) else None,
-        "backward": _backward_phase(run),
-        "after_backward": hooks.module_hook(Hook.ON_AFTER_BACKWARD),
-        "sync": _sync_phase(run),
-        "clip": _clip_phase(run) if config.gradient_clip_val > 0 else None,
-        "optimizer_step": _optimizer_step_phase(run),
-        "before_zero_grad": hooks.module_hook(Hook.ON_BEFORE_ZERO_GRAD),
-        "zero_grad": hooks.module_hook(Hook.OPTIMIZER_ZERO_GRAD),
-    }
-    return TrainingStep(run, phases)
-
-
-def _split_phase(run: Run) -> Phase | None:
-    size = run.config.truncated_bptt_steps
-    if not size:
-        return None
-    own = run.hooks.module_hook(Hook.TBPTT_SPLIT_BATCH)
-    split = own if own is not None else split_for_tbptt
-    return lambda batch: split(batch, size)
-
-
-class _Toggle:
-    """With several optimizers, only the parameters of the one that trains require grad."""
-
-    def __init__(self, module: torch.nn.Module) -> None:
-        self.trainable = [p for p in module.parameters() if p.requires_grad]
-
-    def __call__(self, optimizer: torch.optim.Optimizer) -> None:
-        for param in self.trainable:
-            param.requires_grad = False
-        for group in optimizer.param_groups:
-            for param in group["params"]:
-                param.requires_grad = True
-
-    def restore(self) -> None:
-        for param in self.trainable:
-            param.requires_grad = True
-
-
-def _sync_phase(run: Run) -> Phase | None:
-    sync = run.backend.gradient_sync()
-    if sync is None:
-        return None
-    return lambda optimizer: sync([p for group in optimizer.param_groups
-                                   for p in group["params"]])
-
-
-def _finite_phase(run: Run) -> Phase:
-    progress, hook = run.state.progress, forward_phase(run, "training").hook
-
-    def check_finite(loss: torch.Tensor, batch_idx: int) -> None:
-        if not torch.isfinite(loss).all():
-            raise NonFiniteLossError(
-                f"{hook} returned a loss of {loss.item()} at epoch {progress.epoch}, "
-                f"batch {batch_idx}, and terminate_on_nan=True stopped the run; lower the "
-                "learning rate, clip gradients (gradient_clip_val) or check the data"
-            )
-
-    return check_finite
-
-
-def _backward_phase(run: Run) -> Phase | None:
-    """The module's ``backward`` with the precision's loss scaling, or the scaled loss's own
-    backward; None: ``loss.backward()``."""
-    own, precision = run.hooks.module_hook(Hook.BACKWARD), run.backend.precision
-    trainer = run.hooks.trainer
-    if own is not None:
-        return lambda loss, optimizer, opt_idx: own(trainer, precision.scale_loss(loss),
-                                                    optimizer, opt_idx)
-    if precision.scales:
-        return lambda loss, optimizer, opt_idx: precision.scale_loss(loss).backward()
-    return None
-
-
-def _clip_phase(run: Run) -> Phase:
-    precision, limit = run.backend.precision, float(run.config.gradient_clip_val)
-
-    def clip(optimizer: torch.optim.Optimizer) -> None:
-        precision.unscale(optimizer)
-        params = [p for group in optimizer.param_groups for p in group["params"]]
-        torch.nn.utils.clip_grad_norm_(params, limit)
-
-    return clip
-
-
-def _optimizer_step_phase(run: Run) -> Phase | None:
-    """The module's ``optimizer_step``, or the backend's own step (through a gradient scaler,
-    or the device's); None: ``optimizer.step()``."""
-    own = run.hooks.module_hook(Hook.OPTIMIZER_STEP)
-    if own is not None:
-        progress = run.state.progress
-        return lambda optimizer, opt_idx, batch_idx: own(progress.epoch, batch_idx, optimizer,
-                                                         opt_idx)
-    stepper = run.backend.optimizer_stepper()
-    if stepper is None:
-        return None
-    return lambda optimizer, opt_idx, batch_idx: stepper(optimizer)
+    """The run's training step: each phase of ``PHASES`` built from the part that supplies it."""
+    return TrainingStep(run, {row.name: row.build(run) for row in PHASES})
