@@ -22,6 +22,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
 
+import backends.gpu as gpu
 from backends.base import Backend
 from backends.precision import Precision
 from schemas.errors import ConfigError, WorkerFailedError
@@ -140,9 +141,7 @@ class DDPBackend(Backend):
     def to_device(self, batch: Any) -> Any:
         if self.device_type == "cpu":
             return batch
-        from backends.gpu import move_to
-
-        return move_to(batch, self.root_device)
+        return gpu.move_to(batch, self.root_device)
 
     def gradient_sync(self) -> Callable[[list[torch.nn.Parameter]], None] | None:
         return self.sync_gradients if self.world_size > 1 else None
@@ -207,9 +206,7 @@ def _run_rank(rank: int, backend: DDPBackend, fn: Callable[..., Any], args: tupl
 
 def _refuse_fork_after_cuda_init(request: str, processes: int) -> None:
     """Stop before forking GPU workers that could not use CUDA, naming the ways out."""
-    from backends.gpu import cuda_driver_initialized
-
-    if cuda_driver_initialized():
+    if gpu.cuda_driver_initialized():
         raise ConfigError(
             f"Trainer({request}) forks one process per GPU, "
             "and CUDA is already initialized in this process (by a CUDA tensor, "

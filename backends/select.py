@@ -10,6 +10,8 @@ import torch
 from backends.base import Backend
 from backends.cpu import CPUBackend
 from backends.ddp import DDPBackend, launched_externally
+from backends.dp import DDP2Backend, DPBackend
+from backends.gpu import GPUBackend
 from schemas.config import TrainerConfig
 from schemas.errors import ConfigError, HardwareUnavailableError
 
@@ -36,8 +38,6 @@ def _dp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
             "Trainer(distributed_backend='dp') splits each batch over GPUs, and no gpus "
             "were given; pass gpus=N, or use 'ddp_cpu' for CPU processes"
         )
-    from backends.dp import DPBackend
-
     return DPBackend(gpu_ids, config.precision)
 
 
@@ -47,8 +47,6 @@ def _ddp2(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
             "Trainer(distributed_backend='ddp2') runs DP over each node's GPUs and DDP "
             "across nodes, and no gpus were given; pass gpus=N"
         )
-    from backends.dp import DDP2Backend
-
     return DDP2Backend(gpu_ids, config.num_nodes, config.precision)
 
 
@@ -84,8 +82,6 @@ def _one_process(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
             f"Trainer(gpus={config.gpus!r}) asks for several GPUs: choose "
             "distributed_backend='ddp'"
         )
-    from backends.gpu import GPUBackend
-
     return GPUBackend(gpu_ids[0], config.precision)
 
 

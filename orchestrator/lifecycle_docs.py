@@ -94,11 +94,11 @@ def _recording(cls: type, hooks: list[str], prefix: str) -> type:
 def hooks_by_state() -> dict[str, list[str]]:
     """For each state, the hooks a fit and a test call in it, in first-call order."""
     calls: list[tuple[str, str]] = []
-    module_hooks = [h for h in _MODULE_HOOKS if h not in ("on_load_checkpoint",)]
+    module_hooks = [h for h in _MODULE_HOOKS if h != Hook.ON_LOAD_CHECKPOINT]
     module = _recording(_Recorded, module_hooks, "")(calls)
     callback = _recording(_Recorder, [h for h in _CALLBACK_HOOKS
-                                      if h not in ("on_load_checkpoint",
-                                                   "on_keyboard_interrupt")], "CB.")(calls)
+                                      if h not in (Hook.ON_LOAD_CHECKPOINT, _EVERYWHERE)],
+                        "CB.")(calls)
     with tempfile.TemporaryDirectory() as root:
         trainer = Trainer(max_epochs=1, num_sanity_val_steps=1, logger=False, callbacks=[callback],
                           default_root_dir=root, progress_bar_refresh_rate=0,
