@@ -13,6 +13,7 @@ from loguru import logger
 from backends.base import Backend
 from backends.cpu import CPUBackend
 from backends.select import select_backend
+from orchestrator.callbacks import ProgressBar
 from orchestrator.checkpoint_io import load_checkpoint, write_atomically
 from orchestrator.checkpoint_state import (
     capture_checkpoint,
@@ -34,7 +35,7 @@ from states.drive import drive
 from states.hook_table import Hook
 from states.hooks import HookDispatcher
 from states.lifecycle import Lifecycle
-from states.metrics import to_floats
+from states.metrics import MetricStore, to_floats
 from states.progress import RunProgress
 from states.run import InterruptRequest, Mode, Run, RunState
 from states.schedule import validates_this_epoch
@@ -72,7 +73,9 @@ class Trainer:
         self.default_root_dir = default_root(self.config)
         self.logger = build_logger(self.config, self.default_root_dir)
         self.lifecycle = Lifecycle()
-        self.state = RunState()
+        # the running loss (a detach a step) is kept when a progress bar shows it
+        shown = any(isinstance(callback, ProgressBar) for callback in self.callbacks)
+        self.state = RunState(metrics=MetricStore(running_loss=shown))
         self.validator = OutputValidator(self.config.strict_outputs)
         self.model: LightningModule | None = None
         self._run: Run | None = None

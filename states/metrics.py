@@ -1,12 +1,14 @@
 """The run's metrics: what callbacks, the progress bar and the loggers see.
 
 Step outputs are kept as tensors (no host synchronisation); conversion to Python floats
-happens only when a logger writes or the progress bar refreshes. Each step's loss is detached
-at once (the running loss needs every one). The rest of a step's output (``log``,
-``progress_bar`` and other keys) is merged only when the metrics are read (a log row, a
-callback, the progress bar, a checkpoint): until then the latest output is held by reference,
-and a step whose output has the same keys as the one before simply replaces it, as its values
-would have. A step thus costs a detach, a reference and a comparison of keys.
+happens only when a logger writes or the progress bar refreshes. Work is done when the metrics
+are read (a log row, a callback, the progress bar, a checkpoint), not per step:
+
+- the latest loss is held as it came (the training step holds it until the next step's forward
+  anyway) and detached when read; the running loss (the mean of the last 20 losses, which the
+  progress bar shows) is kept, a detach per step, only when ``running_loss=True``;
+- the rest of a step's output (``log``, ``progress_bar``, other keys) is held by reference; a
+  step whose output has the same keys as the one before replaces it, as its values would.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import torch
 __all__ = ["MetricStore", "to_floats"]
 
 _SPECIAL = ("loss", "progress_bar", "log", "hiddens")
-_Unread = tuple[Mapping[str, Any], torch.Tensor]  # a step output and its detached loss
 
 
 def to_floats(metrics: Mapping[str, Any]) -> dict[str, float]:
@@ -31,14 +32,16 @@ def to_floats(metrics: Mapping[str, Any]) -> dict[str, float]:
 class MetricStore:
     """callback_metrics, progress-bar metrics and the pending log row of a run."""
 
-    def __init__(self) -> None:
+    def __init__(self, running_loss: bool = True) -> None:
         self._callback: dict[str, Any] = {}
         self._progress_bar: dict[str, Any] = {}
         self._step_log: dict[str, Any] = {}
         self._step_keys: set[str] = {"loss"}  # callback_metrics keys set by training steps
-        self._unread: _Unread | None = None
+        self._unread: Mapping[str, Any] | None = None  # the latest output with more than a loss
+        self._latest_loss: torch.Tensor | None = None  # the latest loss, not yet detached
         self.logged_metrics: dict[str, Any] = {}
-        self.running_losses: deque[torch.Tensor] = deque(maxlen=20)
+        self.running_losses: deque[torch.Tensor] | None = deque(maxlen=20) \
+            if running_loss else None
 
     # what readers see: every step output recorded so far merged in
     @property
@@ -64,23 +67,32 @@ class MetricStore:
 
     def add_training_step(self, output: Mapping[str, Any]) -> None:
         """Record one validated training step output (the hot path: see the module's doc)."""
-        loss = output["loss"].detach()
-        self.running_losses.append(loss)
-        self._callback["loss"] = loss
+        loss = output["loss"]
+        running = self.running_losses
+        if running is not None:
+            running.append(loss.detach())
+        self._latest_loss = loss
         if len(output) > 1:
             unread = self._unread
-            if unread is not None and not _same_keys(unread[0], output):
-                self._merge(*unread)
-            self._unread = (output, loss)
+            if unread is not None and not _same_keys(unread, output):
+                self._merge(unread, unread["loss"].detach())
+            self._unread = output
 
     def settle(self) -> None:
-        """Merge the latest step output into the metrics, and let go of it."""
+        """Merge what the latest steps gave into the metrics, and let go of their tensors."""
+        latest = self._latest_loss
+        if latest is None:
+            return
+        self._latest_loss = None
+        running = self.running_losses
+        loss = self._callback["loss"] = running[-1] if running else latest.detach()
         unread = self._unread
         if unread is not None:
             self._unread = None
-            self._merge(*unread)
+            self._merge(unread, loss if unread["loss"] is latest else unread["loss"].detach())
 
     def _merge(self, output: Mapping[str, Any], loss: torch.Tensor) -> None:
+        """Record ``output``'s metrics; ``loss`` is its loss, detached."""
         raw_loss, callback = output["loss"], self._callback
         for key, value in output.items():
             if key not in _SPECIAL:
@@ -124,7 +136,10 @@ class MetricStore:
         return row
 
     def running_loss(self) -> torch.Tensor | None:
-        """Mean of the last 20 training losses, as a tensor."""
+        """Mean of the last 20 training losses, as a tensor (without ``running_loss=True``:
+        the latest loss)."""
+        if self.running_losses is None:
+            return self.callback_metrics.get("loss")
         if not self.running_losses:
             return None
         return torch.stack(list(self.running_losses)).mean()
@@ -135,17 +150,18 @@ class MetricStore:
         return {"callback_metrics": dict(self._callback),
                 "progress_bar_metrics": dict(self._progress_bar),
                 "logged_metrics": dict(self.logged_metrics),
-                "running_losses": _stacked(list(self.running_losses)),
+                "running_losses": _stacked(list(self.running_losses or ())),
                 "step_log": dict(self._step_log)}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        self._unread = None
+        self._unread = self._latest_loss = None
         self._callback = dict(state["callback_metrics"])
         self._progress_bar = dict(state["progress_bar_metrics"])
         self.logged_metrics = dict(state["logged_metrics"])
-        losses = state["running_losses"]
-        self.running_losses = deque(
-            losses.unbind() if isinstance(losses, torch.Tensor) else losses, maxlen=20)
+        if self.running_losses is not None:
+            losses = state["running_losses"]
+            self.running_losses = deque(
+                losses.unbind() if isinstance(losses, torch.Tensor) else losses, maxlen=20)
         self._step_log = dict(state["step_log"])
 
 

@@ -93,13 +93,26 @@ def _tensor_ops_per_step(run: Any) -> Counter[str]:
     return Counter({op: n // 10 for op, n in extra.items()})
 
 
-def test_a_lean_step_runs_the_plain_loops_tensor_ops_and_a_detach() -> None:
+def test_a_lean_step_runs_the_plain_loops_tensor_ops_and_no_other() -> None:
     # on a GPU each tensor op is a kernel launch: the framework's own per-step work must be
-    # Python, not tensor ops (the kept loss is a detach, a view that launches nothing)
+    # Python, not tensor ops (without a progress bar no running loss is kept: no detach)
     plain = _tensor_ops_per_step(lambda n: plain_loop(batches=n, epochs=1))
     lean = _tensor_ops_per_step(lambda n: lean_trainer(epochs=1).fit(TinyModule(batches=n)))
-    assert lean - plain == Counter({"aten.detach.default": 1}), (lean - plain)
+    assert lean - plain == Counter(), (lean - plain)
     assert plain - lean == Counter()
+
+
+def test_a_step_shown_by_a_progress_bar_adds_a_detach_for_the_running_loss() -> None:
+    import io
+
+    from orchestrator.callbacks import ProgressBar
+
+    def shown(n: int) -> None:
+        bar = ProgressBar(refresh_rate=1, file=io.StringIO(), max_refresh_per_second=1e-9)
+        lean_trainer(epochs=1, callbacks=[bar]).fit(TinyModule(batches=n))
+
+    plain = _tensor_ops_per_step(lambda n: plain_loop(batches=n, epochs=1))
+    assert _tensor_ops_per_step(shown) - plain == Counter({"aten.detach.default": 1})
 
 
 def test_the_instruction_count_runs_every_variant_at_both_lengths(tmp_path: Any) -> None:

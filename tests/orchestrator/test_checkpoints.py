@@ -509,11 +509,15 @@ def test_an_iterable_dataset_is_fast_forwarded_on_resume_with_a_warning(tmp_path
 def test_restored_epoch_outputs_and_metrics_go_to_the_run_s_device(tmp_path: Path) -> None:
     # a checkpoint is loaded onto the CPU; on a GPU run the epoch-end hook stacks the restored
     # outputs with new ones, so they must be where the new ones come from ("meta" stands in)
+    import io
+
     from backends.gpu import move_to
     from orchestrator.checkpoint_state import state_entries
     from states.stateful import StateEntry, restore
 
-    trainer = quiet_trainer(tmp_path, max_epochs=1, logger=False, checkpoint_callback=False)
+    bar = pl.callbacks.ProgressBar(file=io.StringIO())  # with a bar, the running loss is kept
+    trainer = quiet_trainer(tmp_path, max_epochs=1, logger=False, checkpoint_callback=False,
+                            callbacks=[bar])
     trainer.fit(BoringModel())
     entries = [e for e in state_entries(trainer)
                if isinstance(e, StateEntry) and e.key in ("metric_store", "epoch_outputs")]
