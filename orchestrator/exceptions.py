@@ -22,28 +22,7 @@ Example:
     ...     print(exc)
 """
 
-from schemas.errors import (
-    CheckpointError,
-    ConfigError,
-    HardwareUnavailableError,
-    HookOutputError,
-    MisconfigurationError,
-    MonitorKeyError,
-    NonFiniteLossError,
-    OrchestratorError,
-    RunInterrupted,
-    WorkerFailedError,
-)
+from schemas import errors
+from schemas.errors import *  # noqa: F403 - the classes live there, in one place
 
-__all__ = [
-    "CheckpointError",
-    "ConfigError",
-    "HardwareUnavailableError",
-    "HookOutputError",
-    "MisconfigurationError",
-    "MonitorKeyError",
-    "NonFiniteLossError",
-    "OrchestratorError",
-    "RunInterrupted",
-    "WorkerFailedError",
-]
+__all__ = list(errors.__all__)
