@@ -21,6 +21,7 @@ class Backend(ABC):
 
     root_device: torch.device
     precision: Precision
+    kind: str = "cpu"  # what it runs: 'cpu', 'gpu', 'dp', 'ddp', 'ddp2' or 'tpu'
     data_parallel: bool = False  # True: steps run on parts of the batch (see step_parts)
     moves_batches: bool = True  # False: to_device returns every batch as it came
     failed: bool = False  # set when this process's run raised

@@ -47,6 +47,7 @@ class DDPBackend(Backend):
     group of one (no fork: that process may have initialized CUDA already).
     """
 
+    kind = "ddp"
     distributed = True
 
     def __init__(self, num_processes: int, num_nodes: int = 1, precision: int | str = 32,

@@ -69,6 +69,7 @@ class DPBackend(Backend):
     ``*_step_end`` gets the gathered parts (without an override the parts' scalars are
     averaged, so the loss is the mean of the parts' losses)."""
 
+    kind = "dp"
     data_parallel = True
 
     def __init__(self, device_ids: list[int], precision: int | str = 32) -> None:
@@ -91,6 +92,7 @@ class DDP2Backend(DDPBackend):
     """DDP across nodes (one process per node), DP over the node's GPUs inside each process;
     ``*_step_end`` receives the node's parts."""
 
+    kind = "ddp2"
     data_parallel = True
 
     def __init__(self, device_ids: list[int], num_nodes: int, precision: int | str = 32) -> None:

@@ -48,6 +48,8 @@ def move_to(batch: Any, device: torch.device) -> Any:
 class GPUBackend(Backend):
     """One CUDA device in this process; 32-bit, 16-bit with a gradient scaler, or bf16."""
 
+    kind = "gpu"
+
     def __init__(self, index: int, precision: int | str = 32) -> None:
         self.root_device = torch.device("cuda", index)
         self.precision = Precision(precision, "cuda")

@@ -23,6 +23,8 @@ __all__ = ["TPUBackend"]
 class TPUBackend(Backend):
     """One XLA device per process; with 8 cores, ``launch`` spawns 8 processes."""
 
+    kind = "tpu"
+
     def __init__(self, cores: int, precision: int | str = 32) -> None:
         self.xm = importlib.import_module("torch_xla.core.xla_model")
         self.parallel_loader = importlib.import_module("torch_xla.distributed.parallel_loader")

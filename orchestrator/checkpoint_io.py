@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import collections
 import os
+import pathlib
 import pickle
 import pickletools
 import tempfile
@@ -21,7 +24,7 @@ from schemas.checkpoint import (
 )
 from schemas.errors import CheckpointError
 
-__all__ = ["check_module_keys", "load_checkpoint", "write_atomically"]
+__all__ = ["check_module_keys", "load_checkpoint", "load_module_checkpoint", "write_atomically"]
 
 
 def write_atomically(checkpoint: dict[str, Any], path: str | os.PathLike[str]) -> None:
@@ -55,18 +58,54 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> dict[str, Any]:
     """Read and check a checkpoint; never imports or calls anything named in the file.
 
     Raises:
         CheckpointError: the file is missing, torn, not a checkpoint, refused as unsafe,
-            or of an incompatible format version. The message names the file.
+            or of an incompatible format version, or a section of its body is missing or
+            malformed. The message names the file.
     """
     file = Path(path)
+    return _checked(file, _read(file, map_location))
+
+
+def load_module_checkpoint(path: str | os.PathLike[str], map_location: Any = None
+                           ) -> dict[str, Any]:
+    """Read a checkpoint to build a module from: one of ours (checked as ``load_checkpoint``
+    checks it), or a file written by Lightning 0.8 (``state_dict`` and its hyperparameter keys;
+    its ``AttributeDict`` and ``Namespace`` values are read as plain data, no code is run).
+
+    Raises:
+        CheckpointError: as ``load_checkpoint``; or the file has no ``state_dict``.
+    """
+    file = Path(path)
+    with torch.serialization.safe_globals(_LIGHTNING_GLOBALS):
+        checkpoint = _read(file, "cpu" if map_location is None else map_location)
+    if isinstance(checkpoint, dict) and "manifest" in checkpoint:
+        return _checked(file, checkpoint)
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
+        raise CheckpointError(
+            f"{str(file)!r} is a torch file but no checkpoint: it has neither an orchestrator "
+            "manifest nor a 'state_dict'; save checkpoints with Trainer.save_checkpoint"
+        )
+    return checkpoint
+
+
+# what Lightning 0.8 pickled into its checkpoints besides tensors and containers, read as the
+# plain values they hold (its AttributeDict as a dict; a Namespace, a path as themselves)
+_LIGHTNING_GLOBALS: list[Any] = [
+    (collections.OrderedDict, "pytorch_lightning.utilities.parsing.AttributeDict"),
+    argparse.Namespace, pathlib.PosixPath, pathlib.PurePosixPath, pathlib.WindowsPath,
+    pathlib.PureWindowsPath,
+]
+
+
+def _read(file: Path, map_location: Any) -> Any:
     if not file.is_file():
         raise CheckpointError(f"checkpoint {str(file)!r} does not exist (or is not a file)")
     try:
-        checkpoint = torch.load(file, map_location="cpu", weights_only=True)
+        return torch.load(file, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         code = _foreign_globals(file)
         if code:
@@ -84,6 +123,9 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"{str(file)!r} is not a readable checkpoint: it is torn (a partial write) or not "
             f"a torch file ({type(exc).__name__}: {str(exc)[:120]})"
         ) from None
+
+
+def _checked(file: Path, checkpoint: Any) -> dict[str, Any]:
     manifest = _check_manifest(file, checkpoint)
     problems = body_problems(checkpoint, manifest.weights_only)
     if problems:
@@ -91,7 +133,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"{str(file)!r} is not a usable checkpoint: " + "; ".join(problems)
             + ". It was not written by this version's Trainer.save_checkpoint, or was damaged"
         )
-    return checkpoint
+    return checkpoint  # type: ignore[no-any-return]
 
 
 _SAFE_PREFIXES = ("torch.", "collections.OrderedDict", "builtins.set")

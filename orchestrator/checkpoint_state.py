@@ -7,7 +7,6 @@ weights for a test and taking over what DDP workers trained all walk it
 
 from __future__ import annotations
 
-from argparse import Namespace
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
@@ -17,6 +16,7 @@ from loguru import logger
 
 from backends.gpu import move_to
 from orchestrator.checkpoint_io import check_module_keys, load_checkpoint
+from orchestrator.hparams import plain_hparams
 from orchestrator.version import __version__
 from schemas.checkpoint import CHECKPOINT_FORMAT_VERSION, CHECKPOINT_KIND
 from schemas.errors import CheckpointError
@@ -24,8 +24,8 @@ from states.optim import OptimizerStates, SchedulerStates
 from states.run import Run, RunData
 from states.stateful import BodyEntry, Entry, StateEntry, Use, View, capture, restore
 
-__all__ = ["capture_checkpoint", "plain_hparams", "restore_into", "restore_weights",
-           "state_entries", "take_handback"]
+__all__ = ["capture_checkpoint", "restore_into", "restore_weights", "state_entries",
+           "take_handback"]
 
 RESUMABLE_STATES = ("train_epoch", "val_check")
 _RESUME: frozenset[Use] = frozenset({"resume"})
@@ -45,6 +45,7 @@ def state_entries(trainer: Any, weights_only: bool = False, source: str = "the c
                    frozenset({"resume", "weights", "handback"})),
         StateEntry("hparams", View(lambda: plain_hparams(module.hparams))),
         StateEntry("hparams_type", View(lambda: _hparams_type(module.hparams))),
+        StateEntry("hparams_name", View(lambda: module._hparams_name if module.hparams else None)),
     ]
     hooks = BodyEntry(_ModuleHooks(module), frozenset({"resume", "weights"}))
     if weights_only:
@@ -120,29 +121,8 @@ def take_handback(trainer: Any, result: dict[str, Any] | None) -> None:
             lambda value: value)
 
 
-def plain_hparams(hparams: Any) -> dict[str, Any] | None:
-    """Hyperparameters as plain data; values of other types are stored as their repr."""
-    if hparams is None:
-        return None
-    values = vars(hparams) if isinstance(hparams, Namespace) else dict(hparams)
-    return {str(k): _plain(v) for k, v in values.items()}
-
-
 def _hparams_type(hparams: Any) -> str | None:
-    return type(hparams).__name__ if hparams is not None else None
-
-
-def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, Namespace):
-        return _plain(vars(value))
-    logger.debug("hparam of type {t} stored as its repr", t=type(value).__name__)
-    return repr(value)
+    return type(hparams).__name__ if hparams else None
 
 
 def _scalars(metrics: Mapping[str, Any]) -> dict[str, float]:

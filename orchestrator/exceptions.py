@@ -5,6 +5,7 @@
     OrchestratorError
     ├── ConfigError (ValueError)            a Trainer argument is wrong
     ├── HookOutputError (ValueError)        a hook returned something malformed
+    ├── HyperparametersError (TypeError, ValueError)  hparams of a kind that cannot be kept
     ├── MisconfigurationError (ValueError)  the module or callbacks are wired wrongly
     ├── MonitorKeyError (KeyError)          a monitored metric is missing
     ├── NonFiniteLossError (RuntimeError)   terminate_on_nan saw nan or inf

@@ -94,7 +94,9 @@ def _recording(cls: type, hooks: list[str], prefix: str) -> type:
 def hooks_by_state() -> dict[str, list[str]]:
     """For each state, the hooks a fit and a test call in it, in first-call order."""
     calls: list[tuple[str, str]] = []
-    module_hooks = [h for h in _MODULE_HOOKS if h != Hook.ON_LOAD_CHECKPOINT]
+    # (the deprecated ends would stand in for the epoch ends they replace)
+    module_hooks = [h for h in _MODULE_HOOKS if h not in (
+        Hook.ON_LOAD_CHECKPOINT, Hook.TRAINING_END, Hook.VALIDATION_END, Hook.TEST_END)]
     module = _recording(_Recorded, module_hooks, "")(calls)
     callback = _recording(_Recorder, [h for h in _CALLBACK_HOOKS
                                       if h not in (Hook.ON_LOAD_CHECKPOINT, _EVERYWHERE)],

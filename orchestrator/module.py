@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from argparse import Namespace
+import warnings
 from typing import Any
 
 import torch
+from loguru import logger
 from torch import nn
 
+from orchestrator.grads import GradInformation
+from orchestrator.module_hooks import ModelHooks
+from orchestrator.module_hparams import HyperparametersMixin
+from orchestrator.module_io import ModelIO
+from orchestrator.summary import ModelSummary
 from states.data import split_for_tbptt
 from states.hooks import default_hook
 
 __all__ = ["LightningModule"]
 
 
-class LightningModule(nn.Module):
+class LightningModule(HyperparametersMixin, ModelIO, GradInformation, ModelHooks, nn.Module):
     """A ``torch.nn.Module`` that knows how to train, validate and test itself.
 
     Required: ``training_step``, ``configure_optimizers`` and ``train_dataloader`` (or a
@@ -36,21 +42,6 @@ class LightningModule(nn.Module):
         super().__init__(*args, **kwargs)
         self.trainer: Any = None
         self.example_input_array: Any = None
-        self._hparams: Any = None
-
-    # attributes the trainer keeps up to date
-    @property
-    def hparams(self) -> Any:
-        """Hyperparameters: a ``Namespace`` or dict that seed-era code assigns."""
-        return self._hparams
-
-    @hparams.setter
-    def hparams(self, value: Any) -> None:
-        if not isinstance(value, Namespace | dict) and value is not None:
-            raise TypeError(
-                f"hparams must be an argparse.Namespace or a dict, got {type(value).__name__}"
-            )
-        self._hparams = value
 
     @property
     def current_epoch(self) -> int:
@@ -74,13 +65,95 @@ class LightningModule(nn.Module):
         return torch.device("cpu")
 
     @property
+    def dtype(self) -> torch.dtype:
+        for param in self.parameters():
+            return param.dtype
+        return torch.get_default_dtype()
+
+    @property
     def on_gpu(self) -> bool:
         return self.device.type == "cuda"
+
+    # what the trainer runs on, as 0.8 modules read it
+    @property
+    def use_dp(self) -> bool:
+        return bool(self.trainer is not None and self.trainer.use_dp)
+
+    @property
+    def use_ddp(self) -> bool:
+        return bool(self.trainer is not None and self.trainer.use_ddp)
+
+    @property
+    def use_ddp2(self) -> bool:
+        return bool(self.trainer is not None and self.trainer.use_ddp2)
+
+    @property
+    def use_tpu(self) -> bool:
+        return bool(self.trainer is not None and self.trainer.use_tpu)
+
+    @property
+    def use_amp(self) -> bool:
+        return bool(self.trainer is not None and self.trainer.use_amp)
 
     def print(self, *args: Any, **kwargs: Any) -> None:
         """``print`` on the global-zero process only."""
         if self.trainer is None or self.trainer.is_global_zero:
             print(*args, **kwargs)
+
+    def freeze(self) -> None:
+        """Stop every parameter's gradient and switch to eval mode (e.g. for inference)."""
+        for param in self.parameters():
+            param.requires_grad = False
+        self.eval()
+
+    def unfreeze(self) -> None:
+        """Let every parameter train again, in train mode."""
+        for param in self.parameters():
+            param.requires_grad = True
+        self.train()
+
+    def summarize(self, mode: str = "top") -> ModelSummary:
+        """The weights summary (``'top'`` or ``'full'``), logged and returned."""
+        summary = ModelSummary(self, mode)
+        logger.info("\n{summary}", summary=summary)
+        return summary
+
+    def get_progress_bar_dict(self) -> dict[str, Any]:
+        """What the progress bar shows besides the ``progress_bar`` metrics: the running loss
+        (3 decimals), the time split with ``truncated_bptt_steps``, the logger's version."""
+        trainer = self.trainer
+        shown: dict[str, Any] = {}
+        if trainer is None:
+            return shown
+        loss = trainer.running_loss.mean()
+        shown["loss"] = f"{loss.item():.3f}" if loss is not None else "nan"
+        if trainer.truncated_bptt_steps is not None:
+            shown["split_idx"] = trainer.split_idx
+        if trainer.logger is not None and trainer.logger.version is not None:
+            shown["v_num"] = trainer.logger.version
+        return shown
+
+    def get_tqdm_dict(self) -> dict[str, Any]:
+        """The deprecated name of ``get_progress_bar_dict``."""
+        warnings.warn("get_tqdm_dict is deprecated: override get_progress_bar_dict",
+                      DeprecationWarning, stacklevel=2)
+        return self.get_progress_bar_dict()
+
+    # distributed set-up that 0.8 modules may override (the backends call them)
+    def configure_ddp(self, model: LightningModule, device_ids: list[int] | None) -> Any:
+        """Wrap the module for DDP (the DDP backend calls it)."""
+        return torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=device_ids, find_unused_parameters=True)
+
+    def init_ddp_connection(self, global_rank: int, world_size: int,
+                            is_slurm_managing_tasks: bool = True) -> None:
+        """Join the process group (the DDP backend calls it; this default does nothing, the
+        backend joins)."""
+
+    def configure_apex(self, amp: Any, model: LightningModule, optimizers: list[Any],
+                       amp_level: str) -> tuple[Any, Any]:
+        """NVIDIA apex mixed precision: not used (precision=16 uses torch's own autocast)."""
+        return model, optimizers
 
     # the model
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -123,6 +196,22 @@ class LightningModule(nn.Module):
     def test_epoch_end(self, outputs: Any) -> Any:
         return None
 
+    # deprecated in 0.8, still called as 0.8.5 calls them (with a DeprecationWarning)
+    @default_hook
+    def training_end(self, outputs: Any) -> Any:
+        """Deprecated: called after ``training_step_end`` with its output."""
+        return outputs
+
+    @default_hook
+    def validation_end(self, outputs: Any) -> Any:
+        """Deprecated: used instead of ``validation_epoch_end`` when overridden."""
+        return None
+
+    @default_hook
+    def test_end(self, outputs: Any) -> Any:
+        """Deprecated: used instead of ``test_epoch_end`` when overridden."""
+        return None
+
     @default_hook
     def configure_optimizers(self) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define configure_optimizers")
@@ -144,64 +233,12 @@ class LightningModule(nn.Module):
     def test_dataloader(self) -> Any:
         return None
 
+    def tng_dataloader(self) -> Any:
+        """The deprecated name of ``train_dataloader``."""
+        warnings.warn("tng_dataloader is deprecated: define train_dataloader",
+                      DeprecationWarning, stacklevel=2)
+        return self.train_dataloader()
+
     @default_hook
     def tbptt_split_batch(self, batch: Any, split_size: int) -> list[Any]:
         return split_for_tbptt(batch, split_size)
-
-    # optimisation hooks, called by the trainer in this order for each step
-    @default_hook
-    def backward(self, trainer: Any, loss: torch.Tensor, optimizer: Any,
-                 optimizer_idx: int) -> None:
-        loss.backward()
-
-    @default_hook
-    def on_after_backward(self) -> None:
-        """Called after every backward, before the optimizer steps."""
-
-    @default_hook
-    def optimizer_step(self, epoch: int, batch_idx: int, optimizer: Any, optimizer_idx: int,
-                       second_order_closure: Any = None, on_tpu: bool = False,
-                       using_native_amp: bool = False, using_lbfgs: bool = False) -> None:
-        if self.trainer is not None:
-            self.trainer.backend.optimizer_step(optimizer, second_order_closure)
-        elif second_order_closure is not None:
-            optimizer.step(second_order_closure)
-        else:
-            optimizer.step()
-
-    @default_hook
-    def on_before_zero_grad(self, optimizer: Any) -> None:
-        """Called after the optimizer stepped, before gradients are zeroed."""
-
-    @default_hook
-    def optimizer_zero_grad(self, epoch: int, batch_idx: int, optimizer: Any,
-                            optimizer_idx: int) -> None:
-        optimizer.zero_grad()
-
-    # lifecycle hooks
-    @default_hook
-    def on_train_start(self) -> None: ...
-
-    @default_hook
-    def on_train_end(self) -> None: ...
-
-    @default_hook
-    def on_epoch_start(self) -> None: ...
-
-    @default_hook
-    def on_epoch_end(self) -> None: ...
-
-    @default_hook
-    def on_batch_start(self, batch: Any) -> Any:
-        """Return -1 to skip the rest of the epoch."""
-
-    @default_hook
-    def on_batch_end(self) -> None: ...
-
-    @default_hook
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Add entries to the checkpoint dict before it is written."""
-
-    @default_hook
-    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Read your entries back from a loaded checkpoint."""

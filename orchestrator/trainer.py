@@ -27,6 +27,7 @@ from orchestrator.loggers.base import LoggerCollection
 from orchestrator.module import LightningModule
 from orchestrator.run_files import LifecycleWriter
 from orchestrator.summary import weights_summary
+from orchestrator.trainer_properties import TrainerProperties
 from orchestrator.wiring import build_callbacks, build_logger, default_root
 from schemas.config import build_config
 from schemas.errors import MisconfigurationError
@@ -35,16 +36,14 @@ from states.drive import drive
 from states.hook_table import Hook
 from states.hooks import HookDispatcher
 from states.lifecycle import Lifecycle
-from states.metrics import MetricStore, to_floats
-from states.progress import RunProgress
+from states.metrics import MetricStore
 from states.run import InterruptRequest, Mode, Run, RunState
-from states.schedule import validates_this_epoch
 from states.stateful import gather
 
 __all__ = ["Trainer"]
 
 
-class Trainer:
+class Trainer(TrainerProperties):
     """Runs ``fit`` and ``test`` of a LightningModule through the lifecycle state machine.
 
     Takes every Trainer argument of the seed (``max_epochs``, ``gpus``, ``val_check_interval``,
@@ -132,7 +131,7 @@ class Trainer:
             self.logger.load_state_dict(checkpoint["logger"])  # continue the saved run's logs
         if self.config.weights_summary and self.is_global_zero:
             logger.info("\n{table}", table=weights_summary(model, self.config.weights_summary))
-        if self.logger is not None and model.hparams is not None and checkpoint is None:
+        if self.logger is not None and model.hparams and checkpoint is None:
             self.logger.log_hyperparams(model.hparams)
         if self.progress.data_seed is None:
             self.progress.data_seed = torch.initial_seed()
@@ -240,102 +239,6 @@ class Trainer:
         version = self.logger.version
         folder = version if isinstance(version, str) else f"version_{version}"
         return os.path.join(root, str(self.logger.name), folder, "checkpoints")
-
-    # state of the run, as seed-era code reads it
-    @property
-    def progress(self) -> RunProgress:
-        """Where the latest run is: epoch, global step, batch position."""
-        return self.state.progress
-
-    @property
-    def current_epoch(self) -> int:
-        return self.progress.epoch
-
-    @property
-    def global_step(self) -> int:
-        return self.progress.global_step
-
-    @property
-    def should_stop(self) -> bool:
-        return self.progress.stop_requested
-
-    @should_stop.setter
-    def should_stop(self, value: bool) -> None:
-        self.progress.stop_requested = bool(value)
-
-    @property
-    def callback_metrics(self) -> dict[str, Any]:
-        return self.state.metrics.callback_metrics
-
-    @property
-    def logged_metrics(self) -> dict[str, Any]:
-        return self.state.metrics.logged_metrics
-
-    @property
-    def progress_bar_metrics(self) -> dict[str, Any]:
-        return self.state.metrics.progress_bar_metrics
-
-    @property
-    def progress_bar_dict(self) -> dict[str, Any]:
-        """What the progress bar shows: running loss, ``progress_bar`` metrics, version."""
-        shown: dict[str, Any] = {}
-        metrics = self.state.metrics
-        loss = metrics.running_loss()
-        if loss is not None:
-            shown["loss"] = f"{loss.item():.3f}"
-        shown.update(to_floats(metrics.progress_bar_metrics))
-        if self.logger is not None:
-            shown["v_num"] = self.logger.version
-        return shown
-
-    @property
-    def optimizers(self) -> list[Any]:
-        return self.state.optimization.optimizers
-
-    @property
-    def scheduler_configs(self) -> list[Any]:
-        return self.state.optimization.schedulers
-
-    @property
-    def lr_schedulers(self) -> list[dict[str, Any]]:
-        return [{"scheduler": c.scheduler, "interval": c.interval, "frequency": c.frequency,
-                 "monitor": c.monitor} for c in self.scheduler_configs]
-
-    @property
-    def num_training_batches(self) -> float:
-        run = self._fit_run
-        return run.data.train.num_batches if run and run.data.train else 0
-
-    @property
-    def num_val_batches(self) -> list[float]:
-        return list(self._run.data.val.num_batches) if self._run else []
-
-    @property
-    def num_test_batches(self) -> list[float]:
-        return list(self._run.data.test.num_batches) if self._run else []
-
-    @property
-    def validates_at_epoch_end(self) -> bool:
-        """Whether a validation follows the end of the current epoch."""
-        run = self._run
-        return run is not None and validates_this_epoch(self.config, self.progress,
-                                                        run.data.val.enabled)
-
-    @property
-    def global_rank(self) -> int:
-        return self.backend.global_rank
-
-    @property
-    def world_size(self) -> int:
-        return self.backend.world_size
-
-    @property
-    def is_global_zero(self) -> bool:
-        return self.backend.is_global_zero
-
-    @property
-    def on_gpu(self) -> bool:
-        return self.backend.on_gpu
 
     def __getattr__(self, name: str) -> Any:
         # Trainer arguments read back as attributes (trainer.max_epochs, ...)

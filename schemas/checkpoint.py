@@ -48,6 +48,7 @@ class ProgressSection(TypedDict):
     val_checks_in_epoch: int
     stop_requested: bool
     data_seed: int | None
+    total_batch_idx: int
 
 
 class _EntrySection(TypedDict):
@@ -112,6 +113,7 @@ class WeightsBody(TypedDict):
     state_dict: Mapping[str, Any]
     hparams: dict[str, Any] | None
     hparams_type: str | None
+    hparams_name: NotRequired[str | None]  # how load_from_checkpoint passes them to __init__
 
 
 class FullBody(WeightsBody):

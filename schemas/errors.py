@@ -11,6 +11,7 @@ __all__ = [
     "ConfigError",
     "HardwareUnavailableError",
     "HookOutputError",
+    "HyperparametersError",
     "MisconfigurationError",
     "MonitorKeyError",
     "NonFiniteLossError",
@@ -30,6 +31,12 @@ class ConfigError(OrchestratorError, ValueError):
 
 class HookOutputError(OrchestratorError, ValueError):
     """A hook returned a value of the wrong shape."""
+
+
+class HyperparametersError(OrchestratorError, TypeError, ValueError):
+    """Hyperparameters of a kind that cannot be kept (a number, a string, another object), or
+    their file cannot be read or written. Both a TypeError and a ValueError: seed-era code
+    catches the latter."""
 
 
 class MisconfigurationError(OrchestratorError, ValueError):

@@ -58,6 +58,7 @@ def train_batches(run: Run, train: TrainData) -> str:
         is_last = position >= count or (ahead is not None and ahead.last)
         train_on(batch, batch_idx, is_last)
         progress.batch_idx = position
+        progress.total_batch_idx += 1
         at_max = events.reached(progress.global_step) if progress.global_step >= events.next \
             else False
         if batch_end is not None:

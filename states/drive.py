@@ -48,7 +48,7 @@ def _teardown(run: Run, outcome: Outcome, error: str | None) -> None:
             run.hooks.call(Hook.ON_FIT_END)
     finally:
         try:
-            run.hooks.call(Hook.TEARDOWN)
+            run.hooks.call(Hook.TEARDOWN, run.mode)
             run.loggers.finalize(outcome)
         except Exception:  # never hide the run's own error behind a teardown error
             if outcome != "failed":

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 from typing import Any, Final, Literal
 
 import torch
 
 from schemas.errors import MisconfigurationError
 from states.data import EvalData, detach_all
-from states.forward import forward_phase
+from states.forward import forward_phase, to_device_phase
 from states.hook_table import Hook
 from states.run import Run
 
@@ -18,6 +19,8 @@ __all__ = ["run_evaluation"]
 Stage = Literal["validation", "test"]
 
 # per stage: the step, batch start, batch end, epoch end
+_DEPRECATED_ENDS: Final[dict[Stage, Hook]] = {"validation": Hook.VALIDATION_END,
+                                              "test": Hook.TEST_END}
 _HOOKS: Final[dict[Stage, tuple[Hook, Hook, Hook, Hook]]] = {
     "validation": (Hook.VALIDATION_STEP, Hook.ON_VALIDATION_BATCH_START,
                    Hook.ON_VALIDATION_BATCH_END, Hook.VALIDATION_EPOCH_END),
@@ -55,8 +58,8 @@ def _run_loader(run: Run, loader: Any, loader_idx: int, multiple: bool,
     step, batch_start, batch_end, epoch_end = _HOOKS[stage]
     forward = forward_phase(run, stage)
     start, end = hooks.caller(batch_start), hooks.caller(batch_end)
-    collect = stage == "test" or hooks.module_hook(epoch_end) is not None
-    to_device = run.backend.to_device
+    collect = stage == "test" or _epoch_end_hook(run, stage) is not None
+    to_device = to_device_phase(run) or _as_given
     outputs: list[Any] = []
     if count <= 0:
         return outputs
@@ -92,10 +95,27 @@ def _takes_three_arguments(fn: Any) -> bool:
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters) >= 3
 
 
-def _epoch_end(run: Run, stage: Stage, per_loader: list[list[Any]]) -> Any:
+def _as_given(batch: Any) -> Any:
+    return batch
+
+
+def _epoch_end_hook(run: Run, stage: Stage) -> Hook | None:
+    """The stage's epoch-end hook the module overrides: ``*_epoch_end``, or the deprecated
+    ``validation_end`` / ``test_end`` that 0.8.5 used instead of it."""
+    deprecated = _DEPRECATED_ENDS[stage]
+    if run.hooks.module_hook(deprecated) is not None:
+        return deprecated
     hook = _HOOKS[stage][3]
-    if run.hooks.module_hook(hook) is None:
+    return hook if run.hooks.module_hook(hook) is not None else None
+
+
+def _epoch_end(run: Run, stage: Stage, per_loader: list[list[Any]]) -> Any:
+    hook = _epoch_end_hook(run, stage)
+    if hook is None:
         return None
+    if hook is _DEPRECATED_ENDS[stage]:
+        warnings.warn(f"{hook} is deprecated (since 0.7): rename it {_HOOKS[stage][3]}",
+                      DeprecationWarning, stacklevel=2)
     outputs: Any = per_loader if len(per_loader) > 1 else (per_loader[0] if per_loader else [])
     returned = run.hooks.call(hook, outputs)
     return run.validator("epoch_end", hook, returned, run.state.progress.epoch, None)

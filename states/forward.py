@@ -6,6 +6,7 @@ the precision (under autocast), then through ``*_step_end`` when the module over
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -14,7 +15,7 @@ from states.hook_table import Hook
 from states.parts import average_parts, gather_parts
 from states.run import Run
 
-__all__ = ["Forward", "Stage", "forward_phase"]
+__all__ = ["Forward", "Stage", "forward_phase", "to_device_phase"]
 
 Stage = Literal["training", "validation", "test"]
 
@@ -32,6 +33,19 @@ class Forward:
 
     call: Callable[..., Any]
     hook: Hook
+
+
+def to_device_phase(run: Run) -> Callable[[Any], Any] | None:
+    """How a batch reaches the device: the module's ``transfer_batch_to_device`` or the
+    backend's placement; None where the backend leaves batches as the loader made them."""
+    backend = run.backend
+    if not backend.moves_batches:
+        return None
+    own = run.hooks.module_hook(Hook.TRANSFER_BATCH_TO_DEVICE)
+    if own is None:
+        return backend.to_device
+    device = backend.root_device
+    return lambda batch: own(batch, device)
 
 
 def forward_phase(run: Run, stage: Stage) -> Forward:
@@ -54,7 +68,18 @@ def forward_phase(run: Run, stage: Stage) -> Forward:
             with precision.autocast():
                 return plain(*args)
 
-    if step_end is None:
-        return Forward(step, step_hook)
-    inner = step
-    return Forward(lambda *args: step_end(inner(*args)), end_hook)
+    forward = Forward(step, step_hook) if step_end is None else Forward(
+        lambda *args: step_end(step(*args)), end_hook)
+    return _with_training_end(run, forward) if stage == "training" else forward
+
+
+def _with_training_end(run: Run, forward: Forward) -> Forward:
+    """The deprecated ``training_end``, called after the step (end) when overridden."""
+    end = run.hooks.module_hook(Hook.TRAINING_END)
+    if end is None:
+        return forward
+    warnings.warn("training_end is deprecated (since 0.7): return what it computes from "
+                  "training_step_end, or use training_epoch_end", DeprecationWarning,
+                  stacklevel=2)
+    inner = forward.call
+    return Forward(lambda *args: end(inner(*args)), Hook.TRAINING_END)

@@ -25,11 +25,13 @@ class Hook(StrEnum):
     ON_INIT_END = "on_init_end"
     ON_FIT_START = "on_fit_start"
     PREPARE_DATA = "prepare_data"
+    SETUP = "setup"
     CONFIGURE_OPTIMIZERS = "configure_optimizers"
     TRAIN_DATALOADER = "train_dataloader"
     VAL_DATALOADER = "val_dataloader"
     TEST_DATALOADER = "test_dataloader"
     ON_LOAD_CHECKPOINT = "on_load_checkpoint"
+    TRANSFER_BATCH_TO_DEVICE = "transfer_batch_to_device"
     ON_SANITY_CHECK_START = "on_sanity_check_start"
     ON_SANITY_CHECK_END = "on_sanity_check_end"
     ON_TRAIN_START = "on_train_start"
@@ -38,6 +40,8 @@ class Hook(StrEnum):
     TBPTT_SPLIT_BATCH = "tbptt_split_batch"
     TRAINING_STEP = "training_step"
     TRAINING_STEP_END = "training_step_end"
+    TRAINING_END = "training_end"
+    AMP_SCALE_LOSS = "amp_scale_loss"
     BACKWARD = "backward"
     ON_AFTER_BACKWARD = "on_after_backward"
     OPTIMIZER_STEP = "optimizer_step"
@@ -46,12 +50,15 @@ class Hook(StrEnum):
     ON_BATCH_END = "on_batch_end"
     TRAINING_EPOCH_END = "training_epoch_end"
     ON_EPOCH_END = "on_epoch_end"
+    ON_PRE_PERFORMANCE_CHECK = "on_pre_performance_check"
     ON_VALIDATION_START = "on_validation_start"
     ON_VALIDATION_BATCH_START = "on_validation_batch_start"
     VALIDATION_STEP = "validation_step"
     VALIDATION_STEP_END = "validation_step_end"
     ON_VALIDATION_BATCH_END = "on_validation_batch_end"
     VALIDATION_EPOCH_END = "validation_epoch_end"
+    VALIDATION_END = "validation_end"
+    ON_POST_PERFORMANCE_CHECK = "on_post_performance_check"
     ON_VALIDATION_END = "on_validation_end"
     ON_SAVE_CHECKPOINT = "on_save_checkpoint"
     ON_TEST_START = "on_test_start"
@@ -60,6 +67,7 @@ class Hook(StrEnum):
     TEST_STEP_END = "test_step_end"
     ON_TEST_BATCH_END = "on_test_batch_end"
     TEST_EPOCH_END = "test_epoch_end"
+    TEST_END = "test_end"
     ON_TEST_END = "on_test_end"
     ON_KEYBOARD_INTERRUPT = "on_keyboard_interrupt"
     ON_TRAIN_END = "on_train_end"
@@ -90,6 +98,7 @@ class HookRow:
 
 
 _VAL = ("sanity_val", "val_check")
+_BATCHES = ("sanity_val", "train_epoch", "val_check", "test")
 _ANY = tuple(state for state in STATES if state != "teardown")
 _STEP = ("batch", "batch_idx")
 _EVAL_STEP = (*_STEP, "dataloader_idx?")
@@ -101,9 +110,13 @@ HOOKS: Final[tuple[HookRow, ...]] = (
             does="the Trainer is being built"),
     HookRow(Hook.ON_INIT_END, "callbacks", (), callback_args=("trainer",),
             does="the Trainer is built"),
-    HookRow(Hook.ON_FIT_START, "callbacks", ("init",), does="a fit begins"),
+    HookRow(Hook.ON_FIT_START, "both", ("init",), does="a fit begins"),
     HookRow(Hook.PREPARE_DATA, "module", ("prepare_data",),
             does="download or prepare data, once per node"),
+    HookRow(Hook.SETUP, "both", ("prepare_data",), module_args=("stage",),
+            callback_args=("trainer", "pl_module", "stage"),
+            does="after prepare_data, on every process: build what needs the data "
+                 "(stage 'fit' or 'test')"),
     HookRow(Hook.CONFIGURE_OPTIMIZERS, "module", ("optimizers",),
             does="return the optimizers (and schedulers)"),
     HookRow(Hook.TRAIN_DATALOADER, "module", ("dataloaders",), does="return the training loader"),
@@ -113,8 +126,10 @@ HOOKS: Final[tuple[HookRow, ...]] = (
     HookRow(Hook.ON_LOAD_CHECKPOINT, "both", ("dataloaders",), module_args=("checkpoint",),
             callback_args=("checkpointed_state",),
             does="read back what on_save_checkpoint stored, when a run resumes"),
-    HookRow(Hook.ON_SANITY_CHECK_START, "callbacks", ("sanity_val",),
-            does="the sanity check begins"),
+    HookRow(Hook.TRANSFER_BATCH_TO_DEVICE, "module", _BATCHES, module_args=("batch", "device"),
+            does="move a batch to the device, when the backend moves batches (GPU, TPU)"),
+    HookRow(Hook.ON_SANITY_CHECK_START, "both", ("sanity_val",),
+            does="the sanity check begins (the module's is deprecated in 0.8)"),
     HookRow(Hook.ON_SANITY_CHECK_END, "callbacks", ("sanity_val",), does="the sanity check ended"),
     HookRow(Hook.ON_TRAIN_START, "both", ("train_epoch",), does="training begins"),
     HookRow(Hook.ON_EPOCH_START, "both", ("train_epoch",), does="a training epoch begins"),
@@ -129,6 +144,11 @@ HOOKS: Final[tuple[HookRow, ...]] = (
     HookRow(Hook.TRAINING_STEP_END, "module", ("train_epoch",),
             module_args=("batch_parts_outputs",),
             does="combine the outputs of a split batch (dp, ddp2)"),
+    HookRow(Hook.TRAINING_END, "module", ("train_epoch",), module_args=("outputs",),
+            does="deprecated in 0.7: called after training_step_end with its output"),
+    HookRow(Hook.AMP_SCALE_LOSS, "module", ("train_epoch",),
+            module_args=("unscaled_loss", "optimizer", "optimizer_idx"),
+            does="at 16-bit: the loss to call backward on, scaled"),
     HookRow(Hook.BACKWARD, "module", ("train_epoch",),
             module_args=("trainer", "loss", "optimizer", "optimizer_idx"),
             does="run backward on the loss"),
@@ -146,6 +166,8 @@ HOOKS: Final[tuple[HookRow, ...]] = (
     HookRow(Hook.TRAINING_EPOCH_END, "module", ("train_epoch",), module_args=("outputs",),
             does="every training step output of the epoch, detached"),
     HookRow(Hook.ON_EPOCH_END, "both", ("train_epoch",), does="a training epoch ended"),
+    HookRow(Hook.ON_PRE_PERFORMANCE_CHECK, "module", ("val_check", "test"),
+            does="a validation or test run begins"),
     HookRow(Hook.ON_VALIDATION_START, "callbacks", ("val_check",),
             does="a validation check begins"),
     HookRow(Hook.ON_VALIDATION_BATCH_START, "callbacks", _VAL, does="a validation batch begins"),
@@ -156,6 +178,10 @@ HOOKS: Final[tuple[HookRow, ...]] = (
     HookRow(Hook.ON_VALIDATION_BATCH_END, "callbacks", _VAL, does="a validation batch ended"),
     HookRow(Hook.VALIDATION_EPOCH_END, "module", _VAL, module_args=("outputs",),
             does="every validation step output; return the metrics"),
+    HookRow(Hook.VALIDATION_END, "module", _VAL, module_args=("outputs",),
+            does="deprecated in 0.7: used instead of validation_epoch_end when overridden"),
+    HookRow(Hook.ON_POST_PERFORMANCE_CHECK, "module", ("val_check", "test"),
+            does="a validation or test run ended"),
     HookRow(Hook.ON_VALIDATION_END, "callbacks", ("val_check",),
             does="a validation check ended (ModelCheckpoint and EarlyStopping act here)"),
     HookRow(Hook.ON_SAVE_CHECKPOINT, "both", ("train_epoch", "val_check"),
@@ -171,14 +197,17 @@ HOOKS: Final[tuple[HookRow, ...]] = (
     HookRow(Hook.ON_TEST_BATCH_END, "callbacks", ("test",), does="a test batch ended"),
     HookRow(Hook.TEST_EPOCH_END, "module", ("test",), module_args=("outputs",),
             does="every test step output; return the metrics"),
+    HookRow(Hook.TEST_END, "module", ("test",), module_args=("outputs",),
+            does="deprecated in 0.7: used instead of test_epoch_end when overridden"),
     HookRow(Hook.ON_TEST_END, "callbacks", ("test",), does="a test ended"),
     HookRow(Hook.ON_KEYBOARD_INTERRUPT, "callbacks", _ANY,
             does="Ctrl-C stopped the run; teardown follows"),
     HookRow(Hook.ON_TRAIN_END, "both", ("teardown",),
             does="training ended (not called when it failed)"),
-    HookRow(Hook.ON_FIT_END, "callbacks", ("teardown",), does="a fit ended"),
-    HookRow(Hook.TEARDOWN, "callbacks", ("teardown",),
-            does="the end of every run, also one that failed"),
+    HookRow(Hook.ON_FIT_END, "both", ("teardown",), does="a fit ended"),
+    HookRow(Hook.TEARDOWN, "both", ("teardown",), module_args=("stage",),
+            callback_args=("trainer", "pl_module", "stage"),
+            does="the end of every run, also one that failed (stage 'fit' or 'test')"),
 )
 
 _ROWS: Final[dict[Hook, HookRow]] = {row.hook: row for row in HOOKS}

@@ -18,6 +18,7 @@ class RunProgress:
     once every batch of ``epoch`` ran and its epoch-end hooks were called.
     ``val_checks_in_epoch`` counts the validations completed in the epoch: whether one is due
     is derived from it and the position. ``data_seed`` seeds every epoch's batch order.
+    ``total_batch_idx`` counts every training batch of the run (0.8's counter).
     """
 
     epoch: int = 0
@@ -27,6 +28,7 @@ class RunProgress:
     val_checks_in_epoch: int = 0
     stop_requested: bool = False
     data_seed: int | None = None
+    total_batch_idx: int = 0
 
     def start_next_epoch(self) -> None:
         """Move to the first batch of the next epoch."""

@@ -54,10 +54,11 @@ def run_init(run: Run) -> str:
 
 
 def run_prepare_data(run: Run) -> str:
-    """Call ``prepare_data`` once per node, then wait for every process."""
+    """Call ``prepare_data`` once per node, wait for every process, then ``setup(stage)``."""
     if run.backend.local_rank == 0:
         run.hooks.call(Hook.PREPARE_DATA)
     run.backend.barrier("prepare_data")
+    run.hooks.call(Hook.SETUP, run.mode)
     return "data_prepared"
 
 
@@ -202,27 +203,32 @@ def run_val_check(run: Run) -> str:
     """
     if not val_pending(run):
         return "validated"  # resumed from a checkpoint saved after this check completed
-    generators = run.state.generators
+    generators, hooks = run.state.generators, run.hooks
     generators.pin()
-    run.hooks.call(Hook.ON_VALIDATION_START)
+    hooks.call(Hook.ON_PRE_PERFORMANCE_CHECK)
+    hooks.call(Hook.ON_VALIDATION_START)
     output, _ = run_evaluation(run, run.data.val, "validation")
     log_epoch_end(run, output)
     run.state.progress.val_checks_in_epoch += 1
     generators.unpin()
     agree_on_step_metrics(run)
-    run.hooks.call(Hook.ON_VALIDATION_END)
+    hooks.call(Hook.ON_POST_PERFORMANCE_CHECK)
+    hooks.call(Hook.ON_VALIDATION_END)
     agree_on_stop(run)
     return "validated"
 
 
 def run_test(run: Run) -> str:
     """Test over every test loader and gather one dict of metrics per loader."""
-    run.hooks.call(Hook.ON_TEST_START)
+    hooks = run.hooks
+    hooks.call(Hook.ON_PRE_PERFORMANCE_CHECK)
+    hooks.call(Hook.ON_TEST_START)
     output, per_loader = run_evaluation(run, run.data.test, "test")
     log_epoch_end(run, output)
     run.data.test_results = [to_floats(agreed(run, results))
                              for results in test_results(output, per_loader)]
-    run.hooks.call(Hook.ON_TEST_END)
+    hooks.call(Hook.ON_POST_PERFORMANCE_CHECK)
+    hooks.call(Hook.ON_TEST_END)
     return "tested"
 
 

@@ -30,6 +30,7 @@ class TrainingStep:
         self.progress = run.state.progress
         self.optimizers = tuple(enumerate(run.state.optimization.optimizers))
         self.factor = 1
+        self.split_idx: int | None = None  # the time split being trained (0.8's split_idx)
         self.previous_loss: Any = None
         for name, phase in phases.items():
             setattr(self, name, phase)
@@ -67,7 +68,9 @@ class TrainingStep:
     def _passes(self, batch: Any, batch_idx: int, steps: bool) -> None:
         """A pass per time split and optimizer, the hiddens carried from split to split."""
         outputs, hiddens = [], None
-        for split in (batch,) if self.split is None else self.split(batch):
+        splits = (batch,) if self.split is None else self.split(batch)
+        for split_idx, split in enumerate(splits):
+            self.split_idx = split_idx if self.split is not None else None
             for opt_idx, optimizer in self.optimizers:
                 output = self._pass(split, batch_idx, opt_idx, optimizer, hiddens, steps)
                 if self.split is not None:

@@ -15,7 +15,7 @@ import torch
 
 from schemas.errors import NonFiniteLossError
 from states.data import split_for_tbptt
-from states.forward import forward_phase
+from states.forward import forward_phase, to_device_phase
 from states.hook_table import Hook
 from states.optim import step_schedulers
 from states.run import Run
@@ -86,16 +86,23 @@ def _finite_phase(run: Run) -> Phase:
 
 
 def _backward_phase(run: Run) -> Phase | None:
-    """The module's ``backward`` with the precision's loss scaling, or the scaled loss's own
-    backward; None: ``loss.backward()``."""
-    own, precision = run.hooks.module_hook(Hook.BACKWARD), run.backend.precision
-    trainer = run.hooks.trainer
-    if own is not None:
-        return lambda loss, optimizer, opt_idx: own(trainer, precision.scale_loss(loss),
-                                                    optimizer, opt_idx)
+    """The module's ``backward``, given the loss its ``amp_scale_loss`` (or the precision's
+    scaler) scaled at 16-bit; None: ``loss.backward()``."""
+    hooks, precision, trainer = run.hooks, run.backend.precision, run.hooks.trainer
+    own = hooks.module_hook(Hook.BACKWARD)
+    scale = None
     if precision.scales:
-        return lambda loss, optimizer, opt_idx: precision.scale_loss(loss).backward()
-    return None
+        amp = hooks.module_hook(Hook.AMP_SCALE_LOSS)
+        scale = amp if amp is not None else (lambda loss, optimizer, opt_idx:
+                                             precision.scale_loss(loss))
+    if own is None and scale is None:
+        return None
+    backward = own if own is not None else (lambda trainer, loss, optimizer, opt_idx:
+                                            loss.backward())
+    if scale is None:
+        return lambda loss, optimizer, opt_idx: backward(trainer, loss, optimizer, opt_idx)
+    return lambda loss, optimizer, opt_idx: backward(trainer, scale(loss, optimizer, opt_idx),
+                                                     optimizer, opt_idx)
 
 
 def _clip_phase(run: Run) -> Phase:
@@ -123,10 +130,6 @@ def _optimizer_step_phase(run: Run) -> Phase | None:
     return lambda optimizer, opt_idx, batch_idx: stepper(optimizer)
 
 
-def _to_device_phase(run: Run) -> Phase | None:
-    return run.backend.to_device if run.backend.moves_batches else None
-
-
 def _collect_phase(run: Run) -> Phase | None:
     return run.state.outputs.append if run.hooks.module_hook(Hook.TRAINING_EPOCH_END) else None
 
@@ -139,8 +142,9 @@ def _schedulers_phase(run: Run) -> Phase | None:
 
 
 PHASES: Final[tuple[PhaseRow, ...]] = (
-    PhaseRow("to_device", "batch", "backend", "the backend moves batches (GPU, TPU)",
-             _to_device_phase),
+    PhaseRow("to_device", "batch", "backend, hook table",
+             "the backend moves batches (GPU, TPU): transfer_batch_to_device or its own",
+             to_device_phase),
     PhaseRow("split", "batch", "config, hook table",
              "truncated_bptt_steps: the batch split in time (tbptt_split_batch)", _split_phase),
     PhaseRow("toggle", "pass", "optimizers",
@@ -158,7 +162,8 @@ PHASES: Final[tuple[PhaseRow, ...]] = (
     PhaseRow("record", "pass", "metrics", "always: the output's metrics are recorded",
              lambda run: run.state.metrics.add_training_step),
     PhaseRow("backward", "pass", "precision, hook table",
-             "a backward hook, or 16-bit loss scaling (else loss.backward())", _backward_phase),
+             "a backward hook, or 16-bit loss scaling (amp_scale_loss; else loss.backward())",
+             _backward_phase),
     PhaseRow("after_backward", "pass", "hook table", "on_after_backward",
              lambda run: run.hooks.module_hook(Hook.ON_AFTER_BACKWARD)),
     PhaseRow("sync", "step", "backend", "several processes: gradients averaged", _sync_phase),

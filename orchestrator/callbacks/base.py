@@ -27,6 +27,11 @@ class Callback:
     def on_init_end(self, trainer: Any) -> None: ...
 
     @default_hook
+    def setup(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        """Called after ``prepare_data``, at the start of a fit (``'fit'``) or test. A method
+        written for 0.8.5, ``setup(self, trainer, stage)``, gets just those."""
+
+    @default_hook
     def on_fit_start(self, trainer: Any, pl_module: Any) -> None: ...
 
     @default_hook
@@ -84,8 +89,9 @@ class Callback:
     def on_keyboard_interrupt(self, trainer: Any, pl_module: Any) -> None: ...
 
     @default_hook
-    def teardown(self, trainer: Any, pl_module: Any) -> None:
-        """Called at the end of every run, also one that failed."""
+    def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        """Called at the end of every run (``'fit'`` or ``'test'``), also one that failed. A
+        method written for 0.8.5, ``teardown(self, trainer, stage)``, gets just those."""
 
     @default_hook
     def on_save_checkpoint(self, trainer: Any, pl_module: Any) -> dict[str, Any] | None:

@@ -86,7 +86,7 @@ class ProgressBar(Callback):
     def on_test_batch_end(self, trainer: Any, pl_module: Any) -> None:
         self.on_batch_end(trainer, pl_module)
 
-    def teardown(self, trainer: Any, pl_module: Any) -> None:
+    def teardown(self, trainer: Any, pl_module: Any, stage: str = "fit") -> None:
         if self.main_bar is not None and self._pending:
             self.main_bar.update(self._pending)
         self._close()
