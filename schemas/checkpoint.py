@@ -6,6 +6,7 @@ named (``check_body``); after that, loading trusts the body.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -134,14 +135,15 @@ class FullBody(WeightsBody):
     rng_per_rank: NotRequired[list[_RngSection]]
 
 
-_BODIES: dict[bool, TypeAdapter[Any]] = {False: TypeAdapter(FullBody),
-                                          True: TypeAdapter(WeightsBody)}
+@functools.cache  # built on first use: building the schema costs about 10 ms
+def _body_schema(weights_only: bool) -> TypeAdapter[Any]:
+    return TypeAdapter(WeightsBody if weights_only else FullBody)
 
 
 def body_problems(body: Mapping[str, Any], weights_only: bool, most: int = 3) -> list[str]:
     """What is wrong with a checkpoint body, one line per section (empty: nothing)."""
     try:
-        _BODIES[weights_only].validate_python(body)
+        _body_schema(weights_only).validate_python(body)
     except ValidationError as exc:
         errors = exc.errors()
         lines = [_problem(error) for error in errors[:most]]

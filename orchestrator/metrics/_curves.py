@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from orchestrator.metrics import functional as F
+import orchestrator.metrics.functional as F
 from orchestrator.metrics._base import TensorMetric
 from orchestrator.metrics.functional._curves import _Curve, _Weights
 

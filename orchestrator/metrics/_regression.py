@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from orchestrator.metrics import functional as F
+import orchestrator.metrics.functional as F
 from orchestrator.metrics._base import Metric
 from orchestrator.metrics.functional._inputs import check_reduction
 
