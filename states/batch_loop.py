@@ -18,24 +18,33 @@ from states.schedule import minimums_met, val_pending, validates_this_epoch
 __all__ = ["finish_epoch", "train_batches"]
 
 
-class _StepEvents:
-    """When an optimizer step is due a log row, and whether it reached ``max_steps``."""
+class _BatchEvents:
+    """When a batch is due a log row or a logger flush.
 
-    def __init__(self, run: Run) -> None:
+    As in 0.8.5, a row is due at every batch whose index in the epoch is a multiple of
+    ``row_log_interval`` (the first batch included), and the loggers flush after every
+    ``log_save_interval`` batches. Under gradient accumulation a due row waits for the batch
+    that completes the optimizer step, so every row has the index of a step taken (0.8.5 writes
+    one per batch, several at one index, and a resume could not tell them apart).
+    """
+
+    def __init__(self, run: Run, batch_idx: int) -> None:
         config = run.config
-        self.run = run
-        self.intervals = (config.row_log_interval, config.log_save_interval)
-        self.max_steps = config.max_steps if config.max_steps is not None else math.inf
-        self.next_row = _next_multiple(run.state.progress.global_step, self.intervals)
-        self.next = min(self.next_row, self.max_steps)  # the step of the next event
+        self.run, self.progress = run, run.state.progress
+        self.rows, self.saves = config.row_log_interval, config.log_save_interval
+        self.next_row = -(-batch_idx // self.rows) * self.rows  # first multiple >= batch_idx
+        self.next_save = -(-(batch_idx + 1) // self.saves) * self.saves - 1
+        self.next = min(self.next_row, self.next_save)  # the batch of the next event
 
-    def reached(self, step: int) -> bool:
-        """Write the row due at ``step``; whether ``max_steps`` is reached."""
-        if step >= self.next_row:
-            log_step_row(self.run)
-            self.next_row = _next_multiple(step, self.intervals)
-        self.next = min(self.next_row, self.max_steps)
-        return step >= self.max_steps
+    def at(self, batch_idx: int, step_index: int) -> None:
+        """Write the row due (once the step ``step_index`` is taken); flush when due."""
+        if batch_idx >= self.next_row and self.progress.global_step > step_index:
+            log_step_row(self.run, step_index)
+            self.next_row = (batch_idx // self.rows + 1) * self.rows
+        if batch_idx >= self.next_save:
+            self.run.loggers.save()
+            self.next_save += self.saves
+        self.next = min(self.next_row, self.next_save)
 
 
 def train_batches(run: Run, train: TrainData) -> str:
@@ -45,7 +54,8 @@ def train_batches(run: Run, train: TrainData) -> str:
     train_on = step.__call__  # bound once: calling the instance would look __call__ up per batch
     batch_start = run.hooks.caller(Hook.ON_BATCH_START)
     batch_end = run.hooks.caller(Hook.ON_BATCH_END)
-    events = _StepEvents(run)
+    events = _BatchEvents(run, progress.batch_idx)
+    max_steps = config.max_steps if config.max_steps is not None else math.inf
     val_every = train.val_check_batch \
         if validates_this_epoch(config, progress, run.data.val.enabled) else math.inf
     next_check = _next_multiple(progress.batch_idx, (val_every,))
@@ -56,11 +66,13 @@ def train_batches(run: Run, train: TrainData) -> str:
             break
         position = batch_idx + 1
         is_last = position >= count or (ahead is not None and ahead.last)
+        step_index = progress.global_step  # the optimizer step this batch belongs to
         train_on(batch, batch_idx, is_last)
         progress.batch_idx = position
         progress.total_batch_idx += 1
-        at_max = events.reached(progress.global_step) if progress.global_step >= events.next \
-            else False
+        if batch_idx >= events.next:
+            events.at(batch_idx, step_index)
+        at_max = progress.global_step >= max_steps
         if batch_end is not None:
             batch_end()
         if interrupt is not None and interrupt.requested:

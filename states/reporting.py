@@ -17,20 +17,15 @@ __all__ = ["agree_on_step_metrics", "agree_on_stop", "agreed", "log_epoch_end", 
 _LOADER_SUFFIX = re.compile(r"^(.*)/dataloader_idx_(\d+)$")
 
 
-def log_step_row(run: Run) -> None:
-    """After an optimizer step: write the step's ``log`` values every ``row_log_interval``
-    steps and flush the loggers every ``log_save_interval`` (the batch loop calls it only then).
-    """
-    step = run.state.progress.global_step
-    if step % run.config.row_log_interval == 0:
-        row = run.state.metrics.take_step_log()
-        if row:
-            row = to_floats(agreed(run, row))  # a key logged on some ranks only stays local
-            row["epoch"] = float(run.state.progress.epoch)
-            run.state.metrics.logged_metrics.update(row)
-            run.loggers.log_metrics(row, step - 1)
-    if step % run.config.log_save_interval == 0:
-        run.loggers.save()
+def log_step_row(run: Run, step_index: int) -> None:
+    """Write the ``log`` values gathered since the last row, at ``step_index`` (the optimizer
+    step the batch belongs to: the rows of an accumulation share its index, as in 0.8.5)."""
+    row = run.state.metrics.take_step_log()
+    if row:
+        row = to_floats(agreed(run, row))  # a key logged on some ranks only stays local
+        row["epoch"] = float(run.state.progress.epoch)
+        run.state.metrics.logged_metrics.update(row)
+        run.loggers.log_metrics(row, step_index)
 
 
 def log_epoch_end(run: Run, output: Mapping[str, Any] | None) -> None:

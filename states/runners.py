@@ -162,12 +162,12 @@ def run_train_epoch(run: Run) -> str:
     if progress.epoch_finished:
         if val_pending(run):
             return "validate"
-        if not should_continue(config, progress):
-            return "epoch_done"
         schedulers = run.state.optimization.schedulers
-        if schedulers:
+        if schedulers:  # after every epoch, the last one included (0.8.5)
             step_schedulers(schedulers, "epoch", progress.epoch + 1,
                             run.state.metrics.callback_metrics)
+        if not should_continue(config, progress):
+            return "epoch_done"
         progress.start_next_epoch()
     train = data.train
     assert train is not None

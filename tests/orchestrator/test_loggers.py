@@ -137,18 +137,24 @@ def test_training_log_rows_follow_row_log_interval(tmp_path: Path) -> None:
     trainer.fit(model)
 
     rows = scalars(tb_dir(trainer), "train_loss")
-    # one row every 2 optimizer steps; each row is labelled with the step its value comes from
-    expected_steps = list(range(1, 2 * BATCHES_PER_EPOCH, 2))  # [1, 3, 5, 7]
+    # 0.8.5: a row at every batch whose index in the epoch is a multiple of the interval
+    # (batches 0 and 2 of each 4-batch epoch), at the step that batch trained
+    expected_steps = [0, 2, 4, 6]
     assert [step for step, _ in rows] == expected_steps
     assert [value for _, value in rows] == pytest.approx(
         [model.step_losses[step] for step in expected_steps], rel=1e-6)
 
 
-def test_row_log_interval_larger_than_run_writes_no_training_rows(tmp_path: Path) -> None:
-    trainer = quiet_trainer(tmp_path, max_epochs=1, row_log_interval=50)
-    trainer.fit(TrainOnlyModel())
+def test_first_batch_of_every_epoch_is_logged(tmp_path: Path) -> None:
+    # the default interval (50) is longer than the run: still a row per epoch, as in 0.8.5
+    model = StepLossModel()
+    trainer = quiet_trainer(tmp_path, max_epochs=2)
+    trainer.fit(model)
 
-    assert "train_loss" not in scalar_tags(tb_dir(trainer))
+    rows = scalars(tb_dir(trainer), "train_loss")
+    assert [step for step, _ in rows] == [0, BATCHES_PER_EPOCH]
+    assert [value for _, value in rows] == pytest.approx(
+        [model.step_losses[0], model.step_losses[BATCHES_PER_EPOCH]], rel=1e-6)
 
 
 # validation and test rows

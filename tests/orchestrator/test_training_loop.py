@@ -244,8 +244,19 @@ def test_scheduler_dicts_with_interval_and_frequency(tmp_path: Any) -> None:
             opt = torch.optim.SGD(self.parameters(), lr=1.0)
             return [opt], [torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.1)]
 
-    trainer = _fit(tmp_path, PerEpoch(), max_epochs=3)  # stepped before epochs 1 and 2
-    assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(0.01)
+    trainer = _fit(tmp_path, PerEpoch(), max_epochs=3)  # after every epoch, the last included
+    assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(0.001)
+
+
+def test_epoch_scheduler_steps_after_the_last_epoch_too(tmp_path: Any) -> None:
+    # 0.8.5: 3 epochs of StepLR(step_size=1, gamma=0.5) from lr 1.0 leave lr 0.125
+    class Halving(TrainOnlyModel):
+        def configure_optimizers(self) -> Any:
+            opt = torch.optim.SGD(self.parameters(), lr=1.0)
+            return [opt], [torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)]
+
+    trainer = _fit(tmp_path, Halving(), max_epochs=3)
+    assert trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(0.125)
 
 
 def test_reduce_on_plateau_reads_its_monitor(tmp_path: Any) -> None:
