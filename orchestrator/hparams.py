@@ -18,13 +18,16 @@ from loguru import logger
 
 from schemas.errors import HyperparametersError
 
-__all__ = ["AttributeDict", "as_hparams", "convert", "init_args", "load_hparams_from_tags_csv",
-           "load_hparams_from_yaml", "plain_hparams", "save_hparams_to_tags_csv",
-           "save_hparams_to_yaml", "update_hparams"]
+__all__ = ["ALLOWED_CONFIG_TYPES", "PRIMITIVE_TYPES", "AttributeDict", "as_hparams",
+           "clean_namespace", "collect_init_args", "convert", "init_args",
+           "load_hparams_from_tags_csv", "load_hparams_from_yaml", "plain_hparams",
+           "save_hparams_to_tags_csv", "save_hparams_to_yaml", "str_to_bool", "update_hparams"]
 
 PRIMITIVE_TYPES = (bool, int, float, str)
 ALLOWED_CONFIG_TYPES = (MutableMapping, Namespace)
 _NOT_HPARAMS = ("self", "frame", "frame_args", "__class__")
+_TRUE = ("y", "yes", "t", "true", "on", "1")
+_FALSE = ("n", "no", "f", "false", "off", "0")
 
 
 class AttributeDict(dict):  # type: ignore[type-arg]
@@ -94,6 +97,57 @@ def init_args(frame: FrameType) -> dict[str, Any]:
         extra = values.get(code.co_varnames[position], {})
         found.update(extra if isinstance(extra, Mapping) else {})
     return found
+
+
+def collect_init_args(frame: FrameType | None, path_args: list[dict[str, Any]],
+                      inside: bool = False) -> list[dict[str, Any]]:
+    """The arguments of each ``__init__`` in the ``super().__init__()`` chain that ``frame`` is
+    in (or is called from), appended to ``path_args``: the innermost (most generic class) first,
+    the most specific class last. A frame is in the chain when it holds ``__class__`` (its
+    function calls ``super()``); ``inside`` says the walk has already entered the chain.
+
+    Example:
+        >>> collect_init_args(inspect.currentframe(), [])  # in a subclass's __init__
+        [{'lr': 0.1}, {'lr': 0.1, 'layers': 2}]
+    """
+    while frame is not None:
+        if "__class__" in frame.f_locals:
+            path_args.append(init_args(frame))
+            inside = True
+        elif inside:
+            break
+        frame = frame.f_back
+    return path_args
+
+
+def str_to_bool(value: str) -> bool:
+    """A truth value spelt as a string (``'yes'``, ``'False'``, ``'1'``, ...), e.g. as an
+    argparse ``type``.
+
+    Raises:
+        HyperparametersError: ``value`` is not one of y, yes, t, true, on, 1, n, no, f, false,
+            off, 0 (in any case).
+
+    Example:
+        >>> str_to_bool("YES"), str_to_bool("off")
+        (True, False)
+    """
+    folded = str(value).strip().lower()
+    if folded in _TRUE or folded in _FALSE:
+        return folded in _TRUE
+    raise HyperparametersError(
+        f"str_to_bool({value!r}): not a truth value; use one of {', '.join(_TRUE)} "
+        f"or {', '.join(_FALSE)}"
+    )
+
+
+def clean_namespace(hparams: Any) -> None:
+    """Remove the callable values (functions, classes) from a Namespace or dict in place, so
+    that it can be pickled and saved."""
+    items = vars(hparams) if isinstance(hparams, Namespace) else hparams
+    if isinstance(items, MutableMapping):
+        for key in [key for key, value in items.items() if callable(value)]:
+            del items[key]
 
 
 def update_hparams(hparams: MutableMapping[str, Any], updates: Mapping[str, Any]) -> None:

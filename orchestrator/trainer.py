@@ -26,6 +26,7 @@ from orchestrator.interrupts import GracefulInterrupt
 from orchestrator.loggers.base import LoggerCollection
 from orchestrator.module import LightningModule
 from orchestrator.run_files import LifecycleWriter
+from orchestrator.seed import seed_everything
 from orchestrator.summary import weights_summary
 from orchestrator.trainer_properties import TrainerProperties
 from orchestrator.wiring import build_callbacks, build_logger, default_root
@@ -40,7 +41,7 @@ from states.metrics import MetricStore
 from states.run import InterruptRequest, Mode, Run, RunState
 from states.stateful import gather
 
-__all__ = ["Trainer"]
+__all__ = ["Trainer", "seed_everything"]  # 0.8: from pytorch_lightning.trainer import ...
 
 
 class Trainer(TrainerProperties):

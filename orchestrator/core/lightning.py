@@ -1,0 +1,5 @@
+"""``pytorch_lightning.core.lightning`` (compatibility: re-exports only)."""
+
+from orchestrator.module import LightningModule
+
+__all__ = ["LightningModule"]
