@@ -11,7 +11,7 @@ import torch
 from backends.base import Backend
 from backends.precision import Precision
 
-__all__ = ["GPUBackend", "cuda_driver_initialized", "move_to"]
+__all__ = ["GPUBackend", "cuda_driver_initialized", "gpu_memory_used", "move_to"]
 
 
 def cuda_driver_initialized() -> bool:
@@ -60,3 +60,18 @@ class GPUBackend(Backend):
 
     def to_device(self, batch: Any) -> Any:
         return move_to(batch, self.root_device)
+
+
+def gpu_memory_used(mode: str) -> dict[str, float]:
+    """Memory in use on each visible GPU in MB, as ``nvidia-smi`` counts it (total - free):
+    ``'all'`` one value per GPU (``gpu_id: N/memory.used (MB)``), ``'min_max'`` the least and
+    most used; empty without CUDA."""
+    if not torch.cuda.is_available():
+        return {}
+    used = []
+    for index in range(torch.cuda.device_count()):
+        free, total = torch.cuda.mem_get_info(index)
+        used.append((total - free) / 2**20)
+    if mode == "min_max":
+        return {"min_gpu_mem": min(used), "max_gpu_mem": max(used)}
+    return {f"gpu_id: {index}/memory.used (MB)": mb for index, mb in enumerate(used)}

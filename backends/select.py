@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -20,7 +21,7 @@ __all__ = ["select_backend"]
 
 def select_backend(config: TrainerConfig) -> Backend:
     """The backend for ``config``; raises when the requested hardware is not present."""
-    if config.num_tpu_cores is not None:
+    if config.tpu_cores is not None:
         return _tpu(config)
     if config.gpu_ids:
         _require_cuda(config)
@@ -33,11 +34,12 @@ def select_backend(config: TrainerConfig) -> Backend:
 
 
 def _dp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
-    if not gpu_ids:
-        raise ConfigError(
-            "Trainer(distributed_backend='dp') splits each batch over GPUs, and no gpus "
-            "were given; pass gpus=N, or use 'ddp_cpu' for CPU processes"
-        )
+    if not gpu_ids:  # as 0.8.5: one process on the CPU, said out loud
+        warnings.warn(
+            "Trainer(distributed_backend='dp') splits each batch over GPUs, and no gpus were "
+            "given: training in one process on the CPU; pass gpus=N to use DP, or use "
+            "'ddp_cpu' for several CPU processes", UserWarning, stacklevel=4)
+        return _one_process(config, gpu_ids)
     return DPBackend(gpu_ids, config.precision)
 
 
@@ -120,18 +122,18 @@ def _usable(index: int) -> bool:
 def _tpu(config: TrainerConfig) -> Backend:
     if importlib.util.find_spec("torch_xla") is None:
         raise HardwareUnavailableError(
-            f"Trainer(num_tpu_cores={config.num_tpu_cores}) needs torch_xla, which is not "
+            f"Trainer(tpu_cores={config.tpu_cores}) needs torch_xla, which is not "
             "installed; on a TPU host run `pip install torch_xla` matching your torch version, "
-            "or drop num_tpu_cores to train on the CPU"
+            "or drop tpu_cores to train on the CPU"
         )
     if config.distributed_backend is not None:
         raise ConfigError(
-            f"Trainer(num_tpu_cores={config.num_tpu_cores}, distributed_backend="
+            f"Trainer(tpu_cores={config.tpu_cores}, distributed_backend="
             f"{config.distributed_backend!r}): a TPU run needs no distributed_backend; drop it"
         )
     from backends.tpu import TPUBackend
 
-    return TPUBackend(config.num_tpu_cores or 1, config.precision)
+    return TPUBackend(config.tpu_core_count or 1, config.precision)
 
 
 def _require_cuda(config: TrainerConfig) -> None:

@@ -98,6 +98,7 @@ _LIGHTNING_GLOBALS: list[Any] = [
     (collections.OrderedDict, "pytorch_lightning.utilities.parsing.AttributeDict"),
     argparse.Namespace, pathlib.PosixPath, pathlib.PurePosixPath, pathlib.WindowsPath,
     pathlib.PureWindowsPath,
+    dict,  # 'hparams_type' when the hyperparameters were a dict
 ]
 
 

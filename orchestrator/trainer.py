@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from loguru import logger
 from backends.base import Backend
 from backends.cpu import CPUBackend
 from backends.select import select_backend
-from orchestrator.callbacks import ProgressBar
+from orchestrator.callbacks import ProgressBarBase
 from orchestrator.checkpoint_io import load_checkpoint, write_atomically
 from orchestrator.checkpoint_state import (
     capture_checkpoint,
@@ -28,9 +29,13 @@ from orchestrator.module import LightningModule
 from orchestrator.run_files import LifecycleWriter
 from orchestrator.seed import seed_everything
 from orchestrator.summary import weights_summary
+from orchestrator.test_report import print_test_results
+from orchestrator.trainer_argparse import TrainerArgparse
 from orchestrator.trainer_properties import TrainerProperties
-from orchestrator.wiring import build_callbacks, build_logger, default_root
-from schemas.config import build_config
+from orchestrator.tuning import TrainerTuning
+from orchestrator.wiring import build_callbacks, build_logger, build_profiler, default_root
+from schemas.config import build_config, trainer_signature
+from schemas.config_legacy import DEPRECATED
 from schemas.errors import MisconfigurationError
 from schemas.outputs import OutputValidator
 from states.drive import drive
@@ -44,7 +49,7 @@ from states.stateful import gather
 __all__ = ["Trainer", "seed_everything"]  # 0.8: from pytorch_lightning.trainer import ...
 
 
-class Trainer(TrainerProperties):
+class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
     """Runs ``fit`` and ``test`` of a LightningModule through the lifecycle state machine.
 
     Takes every Trainer argument of the seed (``max_epochs``, ``gpus``, ``val_check_interval``,
@@ -63,8 +68,14 @@ class Trainer(TrainerProperties):
         >>> trainer.test()
     """
 
+    # no command-line option for these (0.8.5's DEPRECATED_IN_0_9)
+    deprecated_arg_names = ("use_amp", "show_progress_bar", "num_tpu_cores")
+
     def __init__(self, **kwargs: Any) -> None:
         self.config = build_config(**kwargs)
+        torch.backends.cudnn.benchmark = self.config.benchmark
+        torch.backends.cudnn.deterministic = self.config.deterministic
+        self.profiler = build_profiler(self.config)
         self.callbacks, self.checkpoint_callback, self.early_stop_callback = build_callbacks(
             self.config)
         for callback in self.callbacks:
@@ -74,7 +85,9 @@ class Trainer(TrainerProperties):
         self.logger = build_logger(self.config, self.default_root_dir)
         self.lifecycle = Lifecycle()
         # the running loss (a detach a step) is kept when a progress bar shows it
-        shown = any(isinstance(callback, ProgressBar) for callback in self.callbacks)
+        self.progress_bar_callback = next(
+            (cb for cb in self.callbacks if isinstance(cb, ProgressBarBase)), None)
+        shown = self.progress_bar_callback is not None
         self.state = RunState(metrics=MetricStore(running_loss=shown))
         self.validator = OutputValidator(self.config.strict_outputs)
         self.model: LightningModule | None = None
@@ -95,6 +108,7 @@ class Trainer(TrainerProperties):
         overrides = {Hook.TRAIN_DATALOADER: train_dataloader, Hook.VAL_DATALOADER: val_dataloaders}
         path = ckpt_path or self.config.resume_from_checkpoint
         self._attach(model)
+        self._tune_before_fit(model, train_dataloader, val_dataloaders)
         if self.backend.needs_launch:
             result = self.backend.launch(self._fit_in_process, model, overrides, path)
             take_handback(self, result)
@@ -141,10 +155,22 @@ class Trainer(TrainerProperties):
             interrupt = GracefulInterrupt(self._save_interrupted)
             with interrupt.installed():
                 drive(self._new_run("fit", overrides, restore=restore, interrupt=interrupt))
+            self._report_profile()
             return 1
         drive(self._new_run("fit", overrides, restore=restore))  # a failure marks the backend
         # failed (_run_rank, _process_group); rank zero hands back what it trained
+        self._report_profile()
         return capture_checkpoint(self) if self.is_global_zero else None
+
+    @property
+    def _active_profiler(self) -> Any:
+        """The profiler to time hooks and states with; None for the pass-through one."""
+        value = self.config.profiler
+        return None if value is None or value is False else self.profiler
+
+    def _report_profile(self) -> None:
+        if self._active_profiler is not None and self.is_global_zero:
+            self.profiler.describe()  # at the end of fit, as 0.8.5
 
     def _save_interrupted(self) -> str:
         directory = self.checkpoint_callback.resolve_dir(self) if self.checkpoint_callback \
@@ -154,23 +180,43 @@ class Trainer(TrainerProperties):
         return path
 
     def test(self, model: LightningModule | None = None, test_dataloaders: Any = None,
-             ckpt_path: str | os.PathLike[str] | None = None) -> list[dict[str, float]]:
-        """Test ``model`` (default: the model of the last ``fit``).
+             ckpt_path: str | os.PathLike[str] | None = "best") -> list[dict[str, float]]:
+        """Test ``model``, or the model of the last ``fit`` with the weights of ``ckpt_path``:
+        ``'best'`` (the default, as 0.8.5) is the checkpoint callback's best file, None the
+        weights as they are. A model passed here is tested with its own weights unless
+        ``ckpt_path`` names a file.
 
-        Returns one dict of metrics per test dataloader.
+        Returns one dict of metrics per test dataloader (0.8.5 printed them as "TEST
+        RESULTS"; so does this, on global rank zero).
         """
-        model = model or self.model
-        if model is None:
+        if model is None and self.model is None:
             raise MisconfigurationError(
                 "Trainer.test() needs a model: call test(model) or fit(model) first")
-        self._attach(model)
+        path = self._weights_to_test(ckpt_path, given=model is not None)
+        self._attach(model or self.model)
         # after a DDP fit that this Trainer launched, the caller tests in one process
         backend = CPUBackend(self.config.precision) if self.backend.needs_launch else self.backend
-        restore = restore_weights(self, str(ckpt_path)) if ckpt_path is not None else None
+        restore = restore_weights(self, path) if path is not None else None
+        self.tested_ckpt_path = path
         run = self._new_run("test", {Hook.TEST_DATALOADER: test_dataloaders}, backend, restore)
         with self._process_group(backend):
             drive(run)
+        if self.is_global_zero:
+            print_test_results(run.data.test_results)
         return run.data.test_results
+
+    def _weights_to_test(self, ckpt_path: str | os.PathLike[str] | None, given: bool) -> str | None:
+        """The checkpoint whose weights ``test`` loads (None: the model's own)."""
+        if ckpt_path is None or (given and ckpt_path == "best"):
+            return None
+        if ckpt_path != "best":
+            return os.fspath(ckpt_path)
+        best = getattr(self.checkpoint_callback, "best_model_path", "") or ""
+        if not best:
+            logger.warning("Trainer.test(ckpt_path='best'): no best checkpoint was saved (no "
+                           "ModelCheckpoint, or it saved none); testing the current weights")
+            return None
+        return str(best)
 
     def _attach(self, model: Any) -> None:
         if not isinstance(model, LightningModule):
@@ -191,7 +237,7 @@ class Trainer(TrainerProperties):
             self.lifecycle.on_change = self._lifecycle_writer
         self._run = Run(
             mode=mode, module=self.model, config=self.config, backend=backend or self.backend,
-            hooks=HookDispatcher(self, self.model, self.callbacks),
+            hooks=HookDispatcher(self, self.model, self.callbacks, self._active_profiler),
             loggers=self.logger or _NoLogger(), validator=self.validator,
             lifecycle=self.lifecycle, state=self.state,
             loader_overrides={k: v for k, v in overrides.items() if v is not None},
@@ -246,7 +292,16 @@ class Trainer(TrainerProperties):
         config = self.__dict__.get("config")
         if config is not None and name in type(config).model_fields:
             return getattr(config, name)
+        renamed = DEPRECATED.get(name)
+        if config is not None and renamed is not None and renamed.new is not None:
+            warnings.warn(f"trainer.{name} is named trainer.{renamed.new} since Lightning "
+                          f"{renamed.since}", DeprecationWarning, stacklevel=2)
+            return getattr(self, renamed.new)
         raise AttributeError(f"'Trainer' object has no attribute {name!r}")
+
+
+# the Trainer's arguments, as tools (argparse, IDEs, inspect) read them: one per config field
+Trainer.__init__.__signature__ = trainer_signature()  # type: ignore[attr-defined]
 
 
 class _NoLogger:

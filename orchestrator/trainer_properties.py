@@ -9,10 +9,11 @@ import torch
 
 from backends.base import Backend
 from schemas.config import TrainerConfig
+from schemas.errors import ConfigError
 from states.metrics import MetricStore, to_floats
 from states.progress import RunProgress
 from states.run import Run, RunState
-from states.schedule import validates_this_epoch
+from states.schedule import accumulation, validates_this_epoch
 
 __all__ = ["RunningLoss", "TrainerProperties"]
 
@@ -99,7 +100,22 @@ class TrainerProperties:
     @property
     def lr_schedulers(self) -> list[dict[str, Any]]:
         return [{"scheduler": c.scheduler, "interval": c.interval, "frequency": c.frequency,
-                 "monitor": c.monitor} for c in self.scheduler_configs]
+                 "monitor": c.monitor, "name": c.name} for c in self.scheduler_configs]
+
+    @property
+    def accumulate_grad_batches(self) -> int:
+        """The gradient accumulation factor of the current epoch. Setting it before the epoch's
+        first batch (as 0.8's ``GradientAccumulationScheduler`` does in ``on_epoch_start``)
+        sets the epoch's factor; a checkpoint keeps it."""
+        chosen = self.progress.accumulate_grad_batches
+        return chosen if chosen is not None else accumulation(self.config, self.current_epoch)
+
+    @accumulate_grad_batches.setter
+    def accumulate_grad_batches(self, factor: int) -> None:
+        if isinstance(factor, bool) or not isinstance(factor, int) or factor < 1:
+            raise ConfigError(f"trainer.accumulate_grad_batches = {factor!r}: the factor is "
+                              "an int >= 1 (batches per optimizer step)")
+        self.progress.accumulate_grad_batches = factor  # the step takes it at the epoch's start
 
     @property
     def num_training_batches(self) -> float:

@@ -6,13 +6,19 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from orchestrator.callbacks import Callback, EarlyStopping, ModelCheckpoint, ProgressBar
+from orchestrator.callbacks import (
+    Callback,
+    EarlyStopping,
+    ModelCheckpoint,
+    ProgressBar,
+    ProgressBarBase,
+)
 from orchestrator.loggers import LightningLoggerBase, LoggerCollection, TensorBoardLogger
 from schemas.config import TrainerConfig
 from schemas.errors import ConfigError
 from schemas.outputs import describe_value
 
-__all__ = ["build_callbacks", "build_logger"]
+__all__ = ["build_callbacks", "build_logger", "build_profiler"]
 
 
 def build_logger(config: TrainerConfig, root_dir: str) -> LightningLoggerBase | None:
@@ -56,7 +62,13 @@ def build_callbacks(config: TrainerConfig) -> tuple[list[Callback], Any, Any]:
         callbacks.append(early_stop)
     if checkpoint is not None:
         callbacks.append(checkpoint)
-    if config.progress_bar_refresh_rate > 0 and not any(isinstance(cb, ProgressBar) for cb in user):
+    bars = [cb for cb in user if isinstance(cb, ProgressBarBase)]
+    if len(bars) > 1:
+        raise ConfigError(
+            f"Trainer(callbacks=[...]) got {len(bars)} progress bars "
+            f"({', '.join(type(bar).__name__ for bar in bars)}); pass at most one"
+        )
+    if config.progress_bar_refresh_rate > 0 and not bars:
         callbacks.insert(0, ProgressBar(config.progress_bar_refresh_rate, config.process_position))
     return callbacks, checkpoint, early_stop
 
@@ -77,3 +89,19 @@ def _pick(name: str, value: Any, kind: type, default: Any) -> Any:
 def default_root(config: TrainerConfig) -> str:
     """``default_root_dir`` or the working directory."""
     return str(config.default_root_dir) if config.default_root_dir else os.getcwd()
+
+
+def build_profiler(config: TrainerConfig) -> Any:
+    """``profiler=True``: a SimpleProfiler; a profiler object: itself; else a pass-through
+    one (``trainer.profiler`` always profiles, as in 0.8.5). Imported here, when a Trainer is
+    built: ``import orchestrator`` stays light."""
+    value = config.profiler
+    if value is True:
+        from orchestrator.profiler.simple import SimpleProfiler
+
+        return SimpleProfiler()
+    if value is None or value is False:
+        from orchestrator.profiler.passthrough import PassThroughProfiler
+
+        return PassThroughProfiler()
+    return value

@@ -49,7 +49,9 @@ class ProgressSection(TypedDict):
     val_checks_in_epoch: int
     stop_requested: bool
     data_seed: int | None
-    total_batch_idx: int
+    total_batch_idx: NotRequired[int]
+    accumulate_grad_batches: NotRequired[int | None]
+    epoch_schedulers_stepped: NotRequired[bool]
 
 
 class _EntrySection(TypedDict):

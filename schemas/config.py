@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
-from typing import Annotated, Any, Literal
+import functools
+import inspect
+import operator
+import os
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -19,9 +23,11 @@ from pydantic import (
     model_validator,
 )
 
+from schemas.config_legacy import DEPRECATED, translate
 from schemas.errors import ConfigError
 
-__all__ = ["DISTRIBUTED_BACKENDS", "PRECISIONS", "TrainerConfig", "build_config"]
+__all__ = ["DISTRIBUTED_BACKENDS", "PRECISIONS", "TrainerConfig", "build_config",
+           "trainer_signature"]
 
 DISTRIBUTED_BACKENDS = (None, "dp", "ddp", "ddp_spawn", "ddp2", "ddp_cpu")
 PRECISIONS = (32, 16, "bf16")
@@ -36,6 +42,15 @@ def _no_lookalike(value: Any) -> Any:
     return value
 
 
+def _path_text(value: Any) -> Any:
+    """Any path-like object (``pathlib.Path``, pytest's ``py.path.local``) as its text."""
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
+
+
+PathArg = Annotated[str | None, BeforeValidator(_path_text)]
+Limit = StrictInt | StrictFloat  # a float is a fraction of the batches, an int counts them
+
+
 class TrainerConfig(BaseModel):
     """Every Trainer argument of the seed, plus the project's own, with Lightning 0.8.5 defaults."""
 
@@ -47,15 +62,19 @@ class TrainerConfig(BaseModel):
     checkpoint_callback: Any = True
     early_stop_callback: Any = False
     callbacks: list[Any] | None = None
-    default_root_dir: str | Path | None = None
+    default_root_dir: PathArg = None
     gradient_clip_val: StrictFloat | StrictInt = Field(0.0, ge=0)
     process_position: StrictInt = Field(0, ge=0)
     num_nodes: StrictInt = Field(1, ge=1)
     num_processes: StrictInt = Field(1, ge=1)
     gpus: StrictInt | list[StrictInt] | str | None = None
     auto_select_gpus: StrictBool = False
-    num_tpu_cores: Annotated[Literal[1, 8] | None, BeforeValidator(_no_lookalike)] = None
+    tpu_cores: Annotated[Literal[1, 8] | list[StrictInt] | None,
+                         BeforeValidator(_no_lookalike)] = None
+    log_gpu_memory: Literal["all", "min_max"] | None = None
     progress_bar_refresh_rate: StrictInt = Field(1, ge=0)
+    overfit_batches: Limit = 0.0
+    track_grad_norm: StrictInt | StrictFloat | Literal["inf"] = -1
     check_val_every_n_epoch: StrictInt = Field(1, ge=1)
     fast_dev_run: StrictBool = False
     accumulate_grad_batches: StrictInt | dict[StrictInt, StrictInt] = 1
@@ -63,22 +82,79 @@ class TrainerConfig(BaseModel):
     min_epochs: StrictInt = Field(1, ge=0)
     max_steps: StrictInt | None = Field(None, ge=1)
     min_steps: StrictInt | None = Field(None, ge=0)
-    train_percent_check: StrictFloat | StrictInt = Field(1.0, gt=0, le=1)
-    val_percent_check: StrictFloat | StrictInt = Field(1.0, ge=0, le=1)
-    test_percent_check: StrictFloat | StrictInt = Field(1.0, gt=0, le=1)
+    limit_train_batches: Limit = 1.0
+    limit_val_batches: Limit = 1.0
+    limit_test_batches: Limit = 1.0
     val_check_interval: StrictInt | StrictFloat = 1.0
     log_save_interval: StrictInt = Field(100, ge=1)
     row_log_interval: StrictInt = Field(50, ge=1)
     distributed_backend: Literal["dp", "ddp", "ddp_spawn", "ddp2", "ddp_cpu"] | None = None
     precision: Annotated[Literal[32, 16, "bf16"], BeforeValidator(_no_lookalike)] = 32
     weights_summary: Literal["top", "full"] | None = "top"
-    weights_save_path: str | Path | None = None
+    weights_save_path: PathArg = None
     amp_level: Literal["O0", "O1", "O2", "O3"] = "O2"
     num_sanity_val_steps: StrictInt = Field(2, ge=-1)
     truncated_bptt_steps: StrictInt | None = Field(None, ge=1)
     terminate_on_nan: StrictBool = False
-    resume_from_checkpoint: str | Path | None = None
+    resume_from_checkpoint: PathArg = None
+    profiler: Any = None
+    benchmark: StrictBool = False
+    deterministic: StrictBool = False
+    reload_dataloaders_every_epoch: StrictBool = False
+    auto_lr_find: StrictBool | str = False
+    replace_sampler_ddp: StrictBool = True
+    auto_scale_batch_size: StrictBool | Literal["power", "binsearch"] = False
+    prepare_data_per_node: StrictBool = True
     strict_outputs: StrictBool = False
+
+    @field_validator("limit_train_batches", "limit_val_batches", "limit_test_batches",
+                     "overfit_batches")
+    @classmethod
+    def _limit_form(cls, value: int | float, info: Any) -> int | float:
+        empty_ok = info.field_name in ("limit_val_batches", "overfit_batches")
+        if isinstance(value, float) and value > 1 and value.is_integer():
+            value = int(value)  # 0.8.5: a whole float above 1 counts batches
+        if isinstance(value, float) and not 0 <= value <= 1:
+            raise ValueError("a float is a fraction of the batches in [0, 1]; an int counts "
+                             "batches (e.g. 0.25 or 10)")
+        if value < 0 or (value == 0 and not empty_ok):
+            raise ValueError("use a fraction in (0, 1] or a count of batches >= 1; 0 would "
+                             "use no batch")
+        return value
+
+    @field_validator("track_grad_norm")
+    @classmethod
+    def _norm_form(cls, value: int | float | str) -> int | float | str:
+        if not isinstance(value, str) and value <= 0 and value != -1:
+            raise ValueError("a norm order > 0 (2 for the L2 norm), 'inf', or -1 for none")
+        return value
+
+    @field_validator("tpu_cores")
+    @classmethod
+    def _tpu_form(cls, value: Any) -> Any:
+        if isinstance(value, list) and (len(value) != 1 or not 1 <= value[0] <= 8):
+            raise ValueError("a list names one TPU core, e.g. [5]: an index from 1 to 8")
+        return value
+
+    @field_validator("profiler")
+    @classmethod
+    def _profiler_form(cls, value: Any) -> Any:
+        if value is None or isinstance(value, bool) or hasattr(value, "profile"):
+            return value
+        raise ValueError("pass True (a SimpleProfiler), False, or a profiler object such as "
+                         "AdvancedProfiler()")
+
+    @property
+    def tpu_core_count(self) -> int | None:
+        """TPU cores to run on: 1 or 8 (one for a list naming a core), None for no TPU."""
+        return 1 if isinstance(self.tpu_cores, list) else self.tpu_cores
+
+    @property
+    def eval_limits(self) -> tuple[int | float, int | float, int | float]:
+        """The training, validation and test limits in force (``overfit_batches`` sets all)."""
+        if self.overfit_batches:
+            return (self.overfit_batches,) * 3
+        return self.limit_train_batches, self.limit_val_batches, self.limit_test_batches
 
     @field_validator("gpus")
     @classmethod
@@ -117,9 +193,9 @@ class TrainerConfig(BaseModel):
                 raise ValueError(
                     f"min_steps={self.min_steps} exceeds max_steps={self.max_steps}"
                 )
-        if self.num_tpu_cores is not None and parse_gpu_ids(self.gpus):
+        if self.tpu_cores is not None and parse_gpu_ids(self.gpus):
             raise ValueError(
-                f"gpus={self.gpus!r} and num_tpu_cores={self.num_tpu_cores} both request an "
+                f"gpus={self.gpus!r} and tpu_cores={self.tpu_cores} both request an "
                 "accelerator; choose one"
             )
         return self
@@ -155,7 +231,12 @@ def parse_gpu_ids(gpus: Any) -> list[int] | None:
 
 
 def build_config(**kwargs: Any) -> TrainerConfig:
-    """Validate Trainer arguments, turning pydantic's report into one clear ConfigError."""
+    """Validate Trainer arguments, turning pydantic's report into one clear ConfigError.
+
+    Old argument names are translated first (``schemas.config_legacy``, with a warning);
+    errors name the argument as the caller spelled it.
+    """
+    kwargs, spelled = translate(kwargs)
     unknown = sorted(set(kwargs) - set(TrainerConfig.model_fields))
     if unknown:
         name = unknown[0]
@@ -170,17 +251,41 @@ def build_config(**kwargs: Any) -> TrainerConfig:
     try:
         return TrainerConfig(**kwargs)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, kwargs)) from None
+        raise ConfigError(_describe(exc, kwargs, spelled)) from None
 
 
-def _describe(exc: ValidationError, kwargs: dict[str, Any]) -> str:
+def trainer_signature() -> inspect.Signature:
+    """``Trainer.__init__``'s signature: every config field with its type and default, 0.8.5's
+    deprecated arguments (default None), and ``**older_names`` (``OLDER``)."""
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=field.default,
+                                 annotation=_plain(field.annotation))
+               for name, field in TrainerConfig.model_fields.items()]
+    params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                                 annotation=Any) for name in DEPRECATED]
+    params.append(inspect.Parameter("older_names", inspect.Parameter.VAR_KEYWORD,
+                                    annotation=Any))
+    return inspect.Signature(params)
+
+
+def _plain(annotation: Any) -> Any:
+    """``annotation`` without pydantic's ``Annotated`` strictness markers (``int | float``)."""
+    if get_origin(annotation) is Annotated:
+        return _plain(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType):
+        return functools.reduce(operator.or_, [_plain(arg) for arg in get_args(annotation)])
+    return annotation
+
+
+def _describe(exc: ValidationError, kwargs: dict[str, Any], spelled: dict[str, str]) -> str:
     by_field: dict[str, list[str]] = {}
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else ""
         by_field.setdefault(field, []).append(error["msg"].removeprefix("Value error, "))
     lines = []
     for field, messages in by_field.items():
-        head = f"Trainer({field}={kwargs[field]!r})" if field in kwargs else "Trainer arguments"
+        name = spelled.get(field, field)
+        head = f"Trainer({name}={kwargs[field]!r})" if field in kwargs else "Trainer arguments"
         choices = _CHOICES.get(field)
         if len(messages) > 1:  # one message per member of a union type: say it once
             value = kwargs.get(field)
@@ -194,16 +299,13 @@ def _describe(exc: ValidationError, kwargs: dict[str, Any]) -> str:
 
 # Arguments of later Lightning versions, and the seed-era argument that does the same.
 _NEWER_NAMES: dict[str, str] = {
-    "limit_train_batches": "train_percent_check",
-    "limit_val_batches": "val_percent_check",
-    "limit_test_batches": "test_percent_check",
     "log_every_n_steps": "row_log_interval",
     "flush_logs_every_n_steps": "log_save_interval",
     "enable_checkpointing": "checkpoint_callback",
     "enable_progress_bar": "progress_bar_refresh_rate (0 disables it)",
     "enable_model_summary": "weights_summary (None disables it)",
     "devices": "gpus or num_processes",
-    "accelerator": "gpus / num_tpu_cores",
+    "accelerator": "gpus / tpu_cores",
     "strategy": "distributed_backend",
 }
 
@@ -213,7 +315,10 @@ _CHOICES: dict[str, str] = {
     "precision": ", ".join(repr(p) for p in PRECISIONS),
     "amp_level": ", ".join(repr(a) for a in AMP_LEVELS),
     "weights_summary": "'top', 'full', None",
-    "num_tpu_cores": "1, 8, None",
+    "tpu_cores": "1, 8, a list naming one core like [5], None",
+    "log_gpu_memory": "'all', 'min_max', None",
+    "auto_scale_batch_size": "False, True or 'power', 'binsearch'",
+    "track_grad_norm": "-1 (none), a norm order > 0, 'inf'",
     "gpus": "an int count, a list of indices like [0, 2], a string like '0,2', or None",
     "accumulate_grad_batches": "an int >= 1, or a dict {epoch: factor} with epochs from 0",
     "val_check_interval": "a float in (0, 1] (fraction of an epoch) or an int >= 1 (batches)",

@@ -11,11 +11,13 @@ import math
 
 from states.data import TrainData
 from states.hook_table import Hook
+from states.hooks import timed
+from states.optim import step_schedulers
 from states.reporting import agree_on_step_metrics, agree_on_stop, log_epoch_end, log_step_row
 from states.run import Run
 from states.schedule import minimums_met, val_pending, validates_this_epoch
 
-__all__ = ["finish_epoch", "train_batches"]
+__all__ = ["end_epoch_schedulers", "finish_epoch", "train_batches"]
 
 
 class _BatchEvents:
@@ -28,11 +30,12 @@ class _BatchEvents:
     one per batch, several at one index, and a resume could not tell them apart).
     """
 
-    def __init__(self, run: Run, batch_idx: int) -> None:
+    def __init__(self, run: Run, batch_idx: int, factor: int) -> None:
         config = run.config
         self.run, self.progress = run, run.state.progress
         self.rows, self.saves = config.row_log_interval, config.log_save_interval
-        self.next_row = -(-batch_idx // self.rows) * self.rows  # first multiple >= batch_idx
+        window = batch_idx - batch_idx % factor  # the first batch of the step in progress
+        self.next_row = -(-window // self.rows) * self.rows  # first multiple >= window
         self.next_save = -(-(batch_idx + 1) // self.saves) * self.saves - 1
         self.next = min(self.next_row, self.next_save)  # the batch of the next event
 
@@ -52,9 +55,11 @@ def train_batches(run: Run, train: TrainData) -> str:
     progress, step, config = run.state.progress, run.data.step, run.config
     assert step is not None and train.iterator is not None
     train_on = step.__call__  # bound once: calling the instance would look __call__ up per batch
+    if run.hooks.profiler is not None:
+        train_on = timed(run.hooks.profiler, "run_training_batch", train_on)
     batch_start = run.hooks.caller(Hook.ON_BATCH_START)
     batch_end = run.hooks.caller(Hook.ON_BATCH_END)
-    events = _BatchEvents(run, progress.batch_idx)
+    events = _BatchEvents(run, progress.batch_idx, step.factor)
     max_steps = config.max_steps if config.max_steps is not None else math.inf
     val_every = train.val_check_batch \
         if validates_this_epoch(config, progress, run.data.val.enabled) else math.inf
@@ -107,4 +112,19 @@ def finish_epoch(run: Run, train: TrainData) -> str:
     agree_on_step_metrics(run)
     run.hooks.call(Hook.ON_EPOCH_END)
     agree_on_stop(run)
-    return "validate" if val_pending(run) else "epoch_done"
+    if val_pending(run):
+        return "validate"
+    end_epoch_schedulers(run)
+    return "epoch_done"
+
+
+def end_epoch_schedulers(run: Run) -> None:
+    """Step the epoch-interval schedulers once the epoch and its last validation are done,
+    once per epoch (as 0.8.5, after every epoch: the last one too)."""
+    progress, schedulers = run.state.progress, run.state.optimization.schedulers
+    if not progress.epoch_finished or progress.epoch_schedulers_stepped or val_pending(run):
+        return
+    progress.epoch_schedulers_stepped = True
+    if schedulers:
+        step_schedulers(schedulers, "epoch", progress.epoch + 1,
+                        run.state.metrics.callback_metrics)

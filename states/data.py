@@ -23,18 +23,21 @@ __all__ = [
 ]
 
 
-def batch_count(loader: Any, fraction: float, cap: int | None = None) -> float:
-    """Batches to use from ``loader``: ``fraction`` of its length (>= 1), or inf if unsized."""
+def batch_count(loader: Any, limit: int | float, cap: int | None = None) -> float:
+    """Batches to use from ``loader``: a float ``limit`` is a fraction of its length (at least
+    one batch unless 0), an int a count; an unsized loader gives inf (or the count)."""
     try:
         total = len(loader)
     except TypeError:
         total = None
-    if total is None:
-        count: float = math.inf
-    elif fraction == 0:
+    if isinstance(limit, int):
+        count: float = min(limit, total) if total is not None else limit
+    elif total is None:
+        count = math.inf if limit > 0 else 0
+    elif limit == 0:
         count = 0
     else:
-        count = max(1, int(total * fraction)) if total else 0
+        count = max(1, int(total * limit)) if total else 0
     return min(count, cap) if cap is not None and cap >= 0 else count
 
 

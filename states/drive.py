@@ -22,8 +22,14 @@ def drive(run: Run, start: str = "init") -> Outcome:
     lifecycle = run.lifecycle
     lifecycle.begin(bind_conditions(run), run.mode, start)
     try:
+        profiler = run.hooks.profiler
         while lifecycle.state != "teardown":
-            lifecycle.fire(RUNNERS[lifecycle.state](run))
+            if profiler is None:
+                lifecycle.fire(RUNNERS[lifecycle.state](run))
+                continue
+            with profiler.profile(lifecycle.state):  # each state's work, by its name
+                trigger = RUNNERS[lifecycle.state](run)
+            lifecycle.fire(trigger)
     except KeyboardInterrupt:
         logger.warning("KeyboardInterrupt in state {state}: tearing down", state=lifecycle.state)
         run.hooks.call(Hook.ON_KEYBOARD_INTERRUPT)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from states.hook_table import Hook
+from states.hooks import timed
 from states.parts import average_parts, gather_parts
 from states.run import Run
 
@@ -60,6 +61,8 @@ def forward_phase(run: Run, stage: Stage) -> Forward:
 
         return Forward(on_parts, end_hook if step_end is not None else step_hook)
     step: Callable[..., Any] = getattr(module, step_hook)
+    if run.hooks.profiler is not None:
+        step = timed(run.hooks.profiler, str(step_hook), step)
     precision = backend.precision
     if precision.dtype is not None:
         plain = step

@@ -5,13 +5,20 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, TypeVar
 
 from states.hook_table import Hook, HookRow, row_of
 
-__all__ = ["HookDispatcher", "default_hook", "overrides"]
+__all__ = ["HookDispatcher", "Profiler", "default_hook", "overrides", "timed"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Profiler(Protocol):
+    """What dispatch needs of a profiler (``orchestrator.profiler.BaseProfiler``)."""
+
+    def profile(self, action_name: str) -> AbstractContextManager[Any]: ...
 
 
 def default_hook(fn: F) -> F:
@@ -45,10 +52,12 @@ class HookDispatcher:
     accepted.
     """
 
-    def __init__(self, trainer: object, module: object, callbacks: Sequence[object]) -> None:
+    def __init__(self, trainer: object, module: object, callbacks: Sequence[object],
+                 profiler: Profiler | None = None) -> None:
         self.trainer = trainer
         self.module = module
         self.callbacks = list(callbacks)
+        self.profiler = profiler  # when given, every hook call is timed under its name
         self._bound: dict[Hook, _Bound] = {}
 
     def _resolve(self, hook: Hook) -> _Bound:
@@ -61,6 +70,9 @@ class HookDispatcher:
                         if overrides(cb, hook)) if row.to_callbacks else ()
             mod = getattr(self.module, hook) \
                 if row.to_module and overrides(self.module, hook) else None
+            if self.profiler is not None:
+                cbs = tuple(timed(self.profiler, f"{hook}", fn) for fn in cbs)
+                mod = timed(self.profiler, f"{hook}", mod) if mod is not None else None
             found = self._bound[hook] = (cbs, mod)
         return found
 
@@ -106,6 +118,16 @@ class HookDispatcher:
     def module_hook(self, hook: Hook) -> Callable[..., Any] | None:
         """The module's own ``hook`` (a bound method), or None when it keeps the default."""
         return self._resolve(hook)[1]
+
+
+def timed(profiler: Profiler, action: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn``, each call timed by ``profiler`` as one occurrence of ``action``."""
+    @functools.wraps(fn)
+    def timed(*args: Any) -> Any:
+        with profiler.profile(action):
+            return fn(*args)
+
+    return timed
 
 
 def _wanted(fn: Callable[..., Any], names: tuple[str, ...]) -> list[str]:

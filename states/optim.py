@@ -28,6 +28,7 @@ class SchedulerConfig:
     interval: str = "epoch"
     frequency: int = 1
     monitor: str = "val_loss"
+    name: str | None = None  # the name LearningRateLogger logs it under
 
     @property
     def reduce_on_plateau(self) -> bool:
@@ -142,11 +143,11 @@ def _scheduler(value: Any) -> SchedulerConfig:
         if unknown:
             raise MisconfigurationError(
                 f"a scheduler dict from configure_optimizers has unknown keys {sorted(unknown)}; "
-                "known: 'scheduler', 'interval', 'frequency', 'monitor'"
+                "known: 'scheduler', 'interval', 'frequency', 'monitor', 'name'"
             )
         config = SchedulerConfig(
             value["scheduler"], value.get("interval", "epoch"), value.get("frequency", 1),
-            value.get("monitor", "val_loss"),
+            value.get("monitor", "val_loss"), value.get("name"),
         )
     else:
         config = SchedulerConfig(value)

@@ -19,6 +19,10 @@ class RunProgress:
     ``val_checks_in_epoch`` counts the validations completed in the epoch: whether one is due
     is derived from it and the position. ``data_seed`` seeds every epoch's batch order.
     ``total_batch_idx`` counts every training batch of the run (0.8's counter).
+    ``accumulate_grad_batches`` is the factor set for this epoch by a callback (0.8's
+    ``GradientAccumulationScheduler`` sets ``trainer.accumulate_grad_batches``); None: the
+    config's. ``epoch_schedulers_stepped``: the epoch-interval schedulers took the finished
+    epoch's step. Fields added after format version 1 began load with their defaults.
     """
 
     epoch: int = 0
@@ -29,6 +33,8 @@ class RunProgress:
     stop_requested: bool = False
     data_seed: int | None = None
     total_batch_idx: int = 0
+    accumulate_grad_batches: int | None = None
+    epoch_schedulers_stepped: bool = False
 
     def start_next_epoch(self) -> None:
         """Move to the first batch of the next epoch."""
@@ -36,6 +42,8 @@ class RunProgress:
         self.batch_idx = 0
         self.epoch_finished = False
         self.val_checks_in_epoch = 0
+        self.accumulate_grad_batches = None
+        self.epoch_schedulers_stepped = False
 
     @property
     def epochs_completed(self) -> int:
@@ -49,4 +57,4 @@ class RunProgress:
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Take the position ``state_dict`` gave, in place (every holder sees it)."""
         for item in fields(self):
-            setattr(self, item.name, state[item.name])
+            setattr(self, item.name, state.get(item.name, item.default))

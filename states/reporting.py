@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from backends.gpu import gpu_memory_used
 from states.metrics import to_floats
 from states.run import Run
 
@@ -24,6 +25,8 @@ def log_step_row(run: Run, step_index: int) -> None:
     if row:
         row = to_floats(agreed(run, row))  # a key logged on some ranks only stays local
         row["epoch"] = float(run.state.progress.epoch)
+        if run.config.log_gpu_memory is not None:
+            row.update(gpu_memory_used(run.config.log_gpu_memory))
         run.state.metrics.logged_metrics.update(row)
         run.loggers.log_metrics(row, step_index)
 

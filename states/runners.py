@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from typing import Any
-
-from torch.utils.data import DataLoader, IterableDataset
 
 from schemas.errors import MisconfigurationError
-from states.batch_loop import finish_epoch, train_batches
-from states.data import EvalData, TrainData, batch_count, validate_loaders
-from states.epoch_data import open_epoch, shard, with_sampler
+from states.batch_loop import end_epoch_schedulers, finish_epoch, train_batches
+from states.data import TrainData
+from states.epoch_data import open_epoch
 from states.evaluation import run_evaluation
 from states.hook_table import Hook
 from states.hooks import overrides
+from states.loaders import eval_data, shards_loaders, train_data
 from states.metrics import to_floats
-from states.optim import step_schedulers
 from states.reporting import (
     agree_on_step_metrics,
     agree_on_stop,
@@ -54,8 +50,10 @@ def run_init(run: Run) -> str:
 
 
 def run_prepare_data(run: Run) -> str:
-    """Call ``prepare_data`` once per node, wait for every process, then ``setup(stage)``."""
-    if run.backend.local_rank == 0:
+    """Call ``prepare_data`` once per node (once in all with ``prepare_data_per_node=False``),
+    wait for every process, then ``setup(stage)``."""
+    backend = run.backend
+    if (backend.local_rank if run.config.prepare_data_per_node else backend.global_rank) == 0:
         run.hooks.call(Hook.PREPARE_DATA)
     run.backend.barrier("prepare_data")
     run.hooks.call(Hook.SETUP, run.mode)
@@ -70,14 +68,12 @@ def run_optimizers(run: Run) -> str:
 
 def run_dataloaders(run: Run) -> str:
     """Get the run's dataloaders and how many batches to take from each."""
-    data, config = run.data, run.config
+    data = run.data
     if run.mode == "fit":
-        data.train = _train_data(run)
-        data.val = _eval_data(run, Hook.VAL_DATALOADER, Hook.VALIDATION_STEP,
-                              config.val_percent_check)
+        data.train = train_data(run)
+        data.val = eval_data(run, Hook.VAL_DATALOADER)
     else:
-        data.test = _eval_data(run, Hook.TEST_DATALOADER, Hook.TEST_STEP,
-                               config.test_percent_check)
+        data.test = eval_data(run, Hook.TEST_DATALOADER)
         if not data.test.loaders:
             raise MisconfigurationError(
                 f"{type(run.module).__name__} has test_step but no test data: define "
@@ -88,60 +84,6 @@ def run_dataloaders(run: Run) -> str:
         if run.mode == "fit":
             return "resumed"
     return "loaded"
-
-
-def _train_data(run: Run) -> TrainData:
-    config, backend = run.config, run.backend
-    loader = run.loader_overrides.get(Hook.TRAIN_DATALOADER) \
-        or run.hooks.call(Hook.TRAIN_DATALOADER)
-    loader = validate_loaders(Hook.TRAIN_DATALOADER, loader, allow_list=False)[0]
-    count = 1 if config.fast_dev_run else batch_count(loader, config.train_percent_check)
-    if backend.world_size > 1 and count != math.inf and isinstance(loader, DataLoader):
-        mine = len(shard(loader, 0, backend.global_rank, backend.world_size))
-        count = 1 if config.fast_dev_run else max(1, int(mine * config.train_percent_check))
-    if count == 0:
-        raise MisconfigurationError("train_dataloader yields no batches: the dataset is empty")
-    interval = config.val_check_interval
-    if isinstance(interval, int) and not isinstance(interval, bool):
-        if interval > count:
-            raise MisconfigurationError(
-                f"Trainer(val_check_interval={interval}) is more than the {count} training "
-                "batches of an epoch; use a smaller int or a float fraction of the epoch"
-            )
-        check = float(interval)
-    elif count == float("inf"):
-        check = float("inf")
-    else:
-        check = float(max(1, int(count * interval)))
-    return TrainData(loader, count, check)
-
-
-def _eval_data(run: Run, hook: Hook, step: Hook, fraction: float) -> EvalData:
-    if hook in run.loader_overrides:
-        loaders = run.loader_overrides[hook]
-    elif overrides(run.module, hook):
-        loaders = run.hooks.call(hook)
-    else:
-        return EvalData()
-    if loaders is None:
-        return EvalData()
-    loaders = [_sharded_eval(run, loader)
-               for loader in validate_loaders(hook, loaders, allow_list=True)]
-    if not overrides(run.module, step):
-        raise MisconfigurationError(
-            f"{type(run.module).__name__} has {hook} but no {step}; define {step}"
-        )
-    cap = 1 if run.config.fast_dev_run else None
-    return EvalData(loaders, [batch_count(loader, fraction, cap) for loader in loaders])
-
-
-def _sharded_eval(run: Run, loader: Any) -> Any:
-    """With several processes, each evaluates its shard of a map-style loader."""
-    backend = run.backend
-    if backend.world_size == 1 or not isinstance(loader, DataLoader) \
-            or isinstance(loader.dataset, IterableDataset):
-        return loader
-    return with_sampler(loader, shard(loader, 0, backend.global_rank, backend.world_size))
 
 
 def run_sanity_val(run: Run) -> str:
@@ -162,10 +104,7 @@ def run_train_epoch(run: Run) -> str:
     if progress.epoch_finished:
         if val_pending(run):
             return "validate"
-        schedulers = run.state.optimization.schedulers
-        if schedulers:  # after every epoch, the last one included (0.8.5)
-            step_schedulers(schedulers, "epoch", progress.epoch + 1,
-                            run.state.metrics.callback_metrics)
+        end_epoch_schedulers(run)  # resumed after the epoch's end: they may be due
         if not should_continue(config, progress):
             return "epoch_done"
         progress.start_next_epoch()
@@ -176,22 +115,28 @@ def run_train_epoch(run: Run) -> str:
     if val_pending(run):
         return "validate"
     if train.iterator is None:
-        _open_epoch(run, train)
+        train = _open_epoch(run, train)
     return train_batches(run, train)
 
 
-def _open_epoch(run: Run, train: TrainData) -> None:
-    """The epoch's batch iterator, from the position the progress holds."""
+def _open_epoch(run: Run, train: TrainData) -> TrainData:
+    """The epoch's batch iterator, from the position the progress holds (with
+    ``reload_dataloaders_every_epoch``, from loaders requested again at each new epoch)."""
     progress, backend, step = run.state.progress, run.backend, run.data.step
     assert step is not None
     if progress.batch_idx == 0:
+        if run.config.reload_dataloaders_every_epoch and progress.epoch > 0:
+            run.data.train = train = train_data(run)
+            run.data.val = eval_data(run, Hook.VAL_DATALOADER)
         run.hooks.call(Hook.ON_EPOCH_START)
     run.module.train()
     step.start_epoch(progress.epoch)
     seed = mix_seed(progress.data_seed or 0, progress.epoch)
-    epoch = open_epoch(train.loader, seed, progress.batch_idx, backend.global_rank,
-                       backend.world_size, backend.device_loader, progress.epoch)
+    rank, world = (backend.global_rank, backend.world_size) if shards_loaders(run) else (0, 1)
+    epoch = open_epoch(train.loader, seed, progress.batch_idx, rank, world,
+                       backend.device_loader, progress.epoch)
     train.open(epoch)
+    return train
 
 
 def run_val_check(run: Run) -> str:
@@ -201,8 +146,9 @@ def run_val_check(run: Run) -> str:
     resumes after it. A run resumed from a checkpoint taken during the check reruns it
     from its start, with the generators as they were then.
     """
-    if not val_pending(run):
-        return "validated"  # resumed from a checkpoint saved after this check completed
+    if not val_pending(run):  # resumed from a checkpoint saved after this check completed
+        end_epoch_schedulers(run)
+        return "validated"
     generators, hooks = run.state.generators, run.hooks
     generators.pin()
     hooks.call(Hook.ON_PRE_PERFORMANCE_CHECK)
@@ -215,6 +161,7 @@ def run_val_check(run: Run) -> str:
     hooks.call(Hook.ON_POST_PERFORMANCE_CHECK)
     hooks.call(Hook.ON_VALIDATION_END)
     agree_on_stop(run)
+    end_epoch_schedulers(run)
     return "validated"
 
 

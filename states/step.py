@@ -46,8 +46,9 @@ class TrainingStep:
             + (() if self.split is None else (hiddens,)))
 
     def start_epoch(self, epoch: int) -> None:
-        """Take the epoch's accumulation factor."""
-        self.factor = accumulation(self.run.config, epoch)
+        """Take the epoch's accumulation factor (a callback's, when one set it)."""
+        chosen = self.progress.accumulate_grad_batches
+        self.factor = chosen if chosen is not None else accumulation(self.run.config, epoch)
 
     def __call__(self, batch: Any, batch_idx: int, is_last: bool) -> None:
         if self.to_device is not None:
@@ -106,6 +107,8 @@ class TrainingStep:
         if steps:
             if self.sync is not None:
                 self.sync(optimizer)
+            if self.grad_norm is not None:
+                self.grad_norm(optimizer, batch_idx, self.factor)
             if self.clip is not None:
                 self.clip(optimizer)
             if self.optimizer_step is None:
@@ -137,6 +140,7 @@ class TrainingStep:
     record: Phase
     backward: Phase | None
     after_backward: Phase | None
+    grad_norm: Phase | None
     sync: Phase | None
     clip: Phase | None
     optimizer_step: Phase | None

@@ -116,6 +116,21 @@ def _clip_phase(run: Run) -> Phase:
     return clip
 
 
+def _grad_norm_phase(run: Run) -> Phase | None:
+    """``track_grad_norm``: the gradients' norms, logged with the row of their step (computed
+    only for steps that write a row: a host sync per parameter)."""
+    if run.config.track_grad_norm == -1:
+        return None
+    norm, rows = float(run.config.track_grad_norm), run.config.row_log_interval
+    module, metrics = run.module, run.state.metrics
+
+    def log_norms(optimizer: torch.optim.Optimizer, batch_idx: int, factor: int) -> None:
+        if batch_idx // rows * rows > batch_idx - factor:  # a row is due in this step's batches
+            metrics.step_log.update(module.grad_norm(norm))  # type: ignore[operator]
+
+    return log_norms
+
+
 def _optimizer_step_phase(run: Run) -> Phase | None:
     """The module's ``optimizer_step``, or the backend's own step (through a gradient scaler,
     or the device's); None: ``optimizer.step()``."""
@@ -167,6 +182,8 @@ PHASES: Final[tuple[PhaseRow, ...]] = (
     PhaseRow("after_backward", "pass", "hook table", "on_after_backward",
              lambda run: run.hooks.module_hook(Hook.ON_AFTER_BACKWARD)),
     PhaseRow("sync", "step", "backend", "several processes: gradients averaged", _sync_phase),
+    PhaseRow("grad_norm", "step", "config", "track_grad_norm: the norms, for the step's row",
+             _grad_norm_phase),
     PhaseRow("clip", "step", "config, precision", "gradient_clip_val > 0 (unscaled first)",
              lambda run: _clip_phase(run) if run.config.gradient_clip_val > 0 else None),
     PhaseRow("optimizer_step", "step", "hook table, precision, backend",

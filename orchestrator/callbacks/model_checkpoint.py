@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +73,12 @@ class ModelCheckpoint(Callback):
             self._save_if_due(trainer)
 
     def resolve_dir(self, trainer: Any) -> Path:
-        """The directory checkpoints go to, once the trainer's logger is known."""
+        """The directory checkpoints go to, once the trainer's logger is known: rank zero's
+        (it alone has the logger) on every rank, so ``best_model_path`` names one file."""
         if self.dirpath is None:
-            self.dirpath = trainer.default_checkpoint_dir
+            directory = trainer.default_checkpoint_dir
+            self.dirpath = trainer.backend.broadcast(directory) if trainer.world_size > 1 \
+                else directory
         return Path(self.dirpath)
 
     def _save_if_due(self, trainer: Any) -> None:
@@ -105,6 +110,27 @@ class ModelCheckpoint(Callback):
             return True
         worst = self._worst()
         return improves(score, self.best_k_models[worst], self.mode)
+
+    @property
+    def kth_best_model_path(self) -> str:
+        """The worst of the ``save_top_k`` kept, once that many are kept ('' before)."""
+        full = self.save_top_k not in (-1, 0) and len(self.best_k_models) >= self.save_top_k
+        return self._worst() if full and self.best_k_models else ""
+
+    @property
+    def kth_value(self) -> float:
+        """The score a new checkpoint must beat to be kept (inf, or -inf for 'max', before)."""
+        path = self.kth_best_model_path
+        if path:
+            return self.best_k_models[path]
+        return math.inf if self.mode == "min" else -math.inf
+
+    @property
+    def kth_best_model(self) -> str:
+        """The 0.7 name of ``kth_best_model_path``."""
+        warnings.warn("ModelCheckpoint.kth_best_model is named kth_best_model_path since "
+                      "Lightning 0.8.0", DeprecationWarning, stacklevel=2)
+        return self.kth_best_model_path
 
     def _worst(self) -> str:
         pick = max if self.mode == "min" else min

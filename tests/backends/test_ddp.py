@@ -210,8 +210,8 @@ def test_save_checkpoint_called_on_one_rank_only_is_a_clear_error(
 def test_ddp_asked_without_processes_or_gpus_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="distributed_backend='ddp'.*'ddp_cpu'"):
         pl.Trainer(distributed_backend="ddp")
-    with pytest.raises(ValueError, match="'dp'\\) splits each batch over GPUs.*gpus=N"):
-        pl.Trainer(distributed_backend="dp")
+    with pytest.warns(UserWarning, match="'dp'\\) splits each batch over GPUs.*on the CPU"):
+        pl.Trainer(distributed_backend="dp")  # 0.8.5: one CPU process
     with pytest.raises(ValueError, match="'ddp2'\\) runs DP over each node.*gpus=N"):
         pl.Trainer(distributed_backend="ddp2")
 

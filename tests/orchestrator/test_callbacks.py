@@ -609,3 +609,19 @@ def test_user_progress_bar_replaces_default_and_writes_postfix(tmp_path: Path) -
     assert "loss=" in text
     assert "tl=" in text
     assert bar.main_bar is None  # closed at teardown
+
+
+def test_model_checkpoint_kth_best_is_the_worst_kept_once_k_are_kept(tmp_path: Any) -> None:
+    from orchestrator.callbacks import ModelCheckpoint
+
+    checkpoint = ModelCheckpoint(filepath=str(tmp_path / "{epoch}"), save_top_k=2,
+                                 monitor="val_loss")
+    assert (checkpoint.kth_best_model_path, checkpoint.kth_value) == ("", float("inf"))
+    checkpoint.best_k_models = {"a.ckpt": 0.5}
+    assert checkpoint.kth_best_model_path == ""
+    checkpoint.best_k_models = {"a.ckpt": 0.5, "b.ckpt": 0.7}
+    assert (checkpoint.kth_best_model_path, checkpoint.kth_value) == ("b.ckpt", 0.7)
+    with pytest.warns(DeprecationWarning, match="kth_best_model_path"):
+        assert checkpoint.kth_best_model == "b.ckpt"
+    maximising = ModelCheckpoint(filepath=str(tmp_path / "{epoch}"), monitor="acc", mode="max")
+    assert maximising.kth_value == float("-inf")

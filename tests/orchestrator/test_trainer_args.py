@@ -113,19 +113,168 @@ def test_num_sanity_val_steps(tmp_path: Any) -> None:
     assert model.val_batches == 4
 
 
-def test_percent_checks_limit_batches(tmp_path: Any) -> None:
+def test_limits_take_a_fraction_or_a_count_of_batches(tmp_path: Any) -> None:
     model = CountingModel(n=64, batch_size=8)  # 8 train, 8 val batches
-    _trainer(tmp_path, train_percent_check=0.25, val_percent_check=0.5,
+    _trainer(tmp_path, limit_train_batches=0.25, limit_val_batches=3,
              num_sanity_val_steps=0).fit(model)
-    assert (model.train_batches, model.val_batches) == (2, 4)
+    assert (model.train_batches, model.val_batches) == (2, 3)
     model = CountingModel(n=64, batch_size=8)
-    _trainer(tmp_path, val_percent_check=0.0, num_sanity_val_steps=0).fit(model)
+    _trainer(tmp_path, limit_val_batches=0.0, num_sanity_val_steps=0).fit(model)
     assert model.val_batches == 0
-    trainer = _trainer(tmp_path, test_percent_check=0.25)
+    trainer = _trainer(tmp_path, limit_test_batches=0.25)
     trainer.fit(CountingModel(n=64, batch_size=8))
     assert trainer.num_test_batches == []
     trainer.test()
     assert trainer.num_test_batches == [2]
+    model = CountingModel(n=64, batch_size=8)
+    _trainer(tmp_path, limit_train_batches=100, num_sanity_val_steps=0).fit(model)
+    assert model.train_batches == 8  # a count above the loader's length takes all of it
+
+
+def test_percent_checks_still_work_with_a_deprecation_warning(tmp_path: Any) -> None:
+    model = CountingModel(n=64, batch_size=8)
+    with pytest.warns(DeprecationWarning, match="train_percent_check"):
+        trainer = _trainer(tmp_path, train_percent_check=0.25, num_sanity_val_steps=0)
+    trainer.fit(model)
+    assert model.train_batches == 2
+    with pytest.warns(DeprecationWarning, match=r"trainer.train_percent_check is named"):
+        assert trainer.train_percent_check == 0.25
+
+
+def test_overfit_batches_trains_and_evaluates_on_the_same_training_batches(
+        tmp_path: Any) -> None:
+    seen: dict[str, list[torch.Tensor]] = {"train": [], "val": [], "test": []}
+
+    class Overfit(CountingModel):
+        def train_dataloader(self) -> DataLoader[Any]:
+            return DataLoader(regression_data(64, seed=0), batch_size=8, shuffle=True)
+
+        def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+            seen["train"].append(batch[0])
+            return super().training_step(batch, batch_idx)
+
+        def validation_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+            seen["val"].append(batch[0])
+            return super().validation_step(batch, batch_idx)
+
+        def test_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+            seen["test"].append(batch[0])
+            return super().test_step(batch, batch_idx)
+
+    model = Overfit(n=64, batch_size=8)
+    with pytest.warns(UserWarning, match="shuffling is turned off"):
+        trainer = _trainer(tmp_path, overfit_batches=2, num_sanity_val_steps=0)
+        trainer.fit(model)
+        trainer.test(ckpt_path=None)
+    assert (model.train_batches, model.val_batches) == (2, 2)
+    first_two = regression_data(64, seed=0).tensors[0][:16]
+    assert torch.equal(torch.cat(seen["val"]), first_two)  # in order: shuffling is off
+    assert torch.equal(torch.cat(seen["test"]), first_two)
+
+
+def test_reload_dataloaders_every_epoch_asks_again_each_epoch(tmp_path: Any) -> None:
+    class Reloaded(CountingModel):
+        requests = 0
+
+        def train_dataloader(self) -> DataLoader[Any]:
+            self.requests += 1
+            return super().train_dataloader()
+
+    model = Reloaded()
+    _trainer(tmp_path, max_epochs=3, reload_dataloaders_every_epoch=True).fit(model)
+    assert model.requests == 3
+    model = Reloaded()
+    _trainer(tmp_path, max_epochs=3).fit(model)
+    assert model.requests == 1
+
+
+def test_track_grad_norm_logs_the_norms_with_the_rows(tmp_path: Any) -> None:
+    trainer = _trainer(tmp_path, track_grad_norm=2, row_log_interval=1, max_epochs=1)
+    model = TrainOnlyModel()
+    trainer.fit(model)
+    logged = trainer.logged_metrics
+    assert "grad_2.0_norm_total" in logged
+    assert any(key.startswith("grad_2.0_norm_") and key != "grad_2.0_norm_total"
+               for key in logged)
+    assert not any(key.startswith("grad_") for key in _trainer(tmp_path).logged_metrics)
+
+
+def test_profiler_true_reports_the_states_and_hooks_at_the_end_of_fit(
+        tmp_path: Any, capsys: Any) -> None:
+    from orchestrator.profiler import PassThroughProfiler, SimpleProfiler
+
+    assert isinstance(_trainer(tmp_path).profiler, PassThroughProfiler)
+    trainer = _trainer(tmp_path, profiler=True)
+    assert isinstance(trainer.profiler, SimpleProfiler)
+    trainer.fit(CountingModel())
+    summary = trainer.profiler.summary()
+    for action in ("train_epoch", "run_training_batch", "training_step", "validation_step"):
+        assert action in summary
+    with pytest.raises(ConfigError, match=r"Trainer\(profiler='yes'\).*AdvancedProfiler"):
+        _trainer(tmp_path, profiler="yes")
+
+
+def test_test_prints_the_results_block_and_uses_the_best_checkpoint(
+        tmp_path: Any, capsys: Any) -> None:
+    model = CountingModel()
+    trainer = quiet_trainer(tmp_path, max_epochs=2)
+    trainer.fit(model)
+    best = trainer.checkpoint_callback.best_model_path
+    assert best
+    capsys.readouterr()
+    results = trainer.test()
+    assert trainer.tested_ckpt_path == best
+    out = capsys.readouterr().out
+    assert "TEST RESULTS" in out and repr(sorted(results[0])[0]) in out
+    trainer.test(ckpt_path=None)
+    assert trainer.tested_ckpt_path is None
+    trainer.test(model)  # a model passed in keeps its own weights
+    assert trainer.tested_ckpt_path is None
+
+
+def test_the_old_names_of_arguments_still_work(tmp_path: Any) -> None:
+    with pytest.warns(DeprecationWarning, match="max_nb_epochs"):
+        trainer = pl.Trainer(max_nb_epochs=2, default_save_path=str(tmp_path), logger=False,
+                             progress_bar_refresh_rate=0, weights_summary=None)
+    assert (trainer.max_epochs, trainer.default_root_dir) == (2, str(tmp_path))
+
+
+def test_dp_without_gpus_trains_on_the_cpu_with_a_warning(tmp_path: Any) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.warns(UserWarning, match=r"distributed_backend='dp'.*no gpus.*on the CPU"):
+        trainer = _trainer(tmp_path, distributed_backend="dp")
+    trainer.fit(CountingModel())
+    assert trainer.backend.root_device.type == "cpu"
+
+
+def test_benchmark_and_deterministic_set_cudnn(tmp_path: Any) -> None:
+    before = torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic
+    try:
+        _trainer(tmp_path, benchmark=True, deterministic=True)
+        assert torch.backends.cudnn.benchmark and torch.backends.cudnn.deterministic
+        _trainer(tmp_path)
+        assert not torch.backends.cudnn.benchmark and not torch.backends.cudnn.deterministic
+    finally:
+        torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = before
+
+
+def test_the_signature_lists_every_argument() -> None:
+    import inspect
+
+    params = inspect.signature(pl.Trainer).parameters
+    for name in ("limit_train_batches", "overfit_batches", "auto_lr_find", "profiler",
+                 "train_percent_check", "use_amp", "tpu_cores"):
+        assert name in params
+    assert params["max_epochs"].default == 1000
+    assert params["older_names"].kind is inspect.Parameter.VAR_KEYWORD
+
+
+def test_path_like_directories_are_accepted(tmp_path: Any) -> None:
+    import py
+
+    trainer = _trainer(tmp_path, default_root_dir=py.path.local(tmp_path))
+    assert trainer.default_root_dir == str(tmp_path)
 
 
 def test_fast_dev_run_runs_one_batch_of_each(tmp_path: Any) -> None:
@@ -146,8 +295,10 @@ def test_hardware_that_is_not_here_is_a_clear_error(tmp_path: Any) -> None:
         pl.Trainer(gpus=1)
     with pytest.raises(HardwareUnavailableError, match=r"gpus='0,1'\)"):
         pl.Trainer(gpus="0,1")
-    with pytest.raises(HardwareUnavailableError, match=r"num_tpu_cores=8\) needs torch_xla.*pip"):
-        pl.Trainer(num_tpu_cores=8)
+    with pytest.raises(HardwareUnavailableError, match=r"tpu_cores=8\) needs torch_xla.*pip"):
+        pl.Trainer(tpu_cores=8)
+    with pytest.raises(HardwareUnavailableError, match=r"tpu_cores=\[5\]\) needs torch_xla"):
+        pl.Trainer(tpu_cores=[5])
     with pytest.raises(HardwareUnavailableError, match=r"precision=16\) needs a GPU.*bf16"):
         pl.Trainer(precision=16)
     with pytest.raises(ConfigError, match=r"distributed_backend='ddp'"):

@@ -22,7 +22,10 @@ LIGHTNING_085_DEFAULTS: dict[str, Any] = {
     "num_processes": 1,
     "gpus": None,
     "auto_select_gpus": False,
-    "num_tpu_cores": None,
+    "tpu_cores": None,
+    "log_gpu_memory": None,
+    "overfit_batches": 0.0,
+    "track_grad_norm": -1,
     "progress_bar_refresh_rate": 1,
     "check_val_every_n_epoch": 1,
     "fast_dev_run": False,
@@ -31,9 +34,9 @@ LIGHTNING_085_DEFAULTS: dict[str, Any] = {
     "min_epochs": 1,
     "max_steps": None,
     "min_steps": None,
-    "train_percent_check": 1.0,
-    "val_percent_check": 1.0,
-    "test_percent_check": 1.0,
+    "limit_train_batches": 1.0,
+    "limit_val_batches": 1.0,
+    "limit_test_batches": 1.0,
     "val_check_interval": 1.0,
     "log_save_interval": 100,
     "row_log_interval": 50,
@@ -46,6 +49,14 @@ LIGHTNING_085_DEFAULTS: dict[str, Any] = {
     "truncated_bptt_steps": None,
     "terminate_on_nan": False,
     "resume_from_checkpoint": None,
+    "profiler": None,
+    "benchmark": False,
+    "deterministic": False,
+    "reload_dataloaders_every_epoch": False,
+    "auto_lr_find": False,
+    "replace_sampler_ddp": True,
+    "auto_scale_batch_size": False,
+    "prepare_data_per_node": True,
     "strict_outputs": False,
 }
 
@@ -147,15 +158,20 @@ def test_val_check_interval_int_stays_int(value: int) -> None:
     assert config.val_check_interval == value
 
 
-@pytest.mark.parametrize("cores", [None, 1, 8])
-def test_num_tpu_cores_valid(cores: int | None) -> None:
-    assert build_config(num_tpu_cores=cores).num_tpu_cores == cores
+@pytest.mark.parametrize("cores", [None, 1, 8, [5]], ids=repr)
+def test_tpu_cores_valid(cores: Any) -> None:
+    assert build_config(tpu_cores=cores).tpu_cores == cores
+
+
+def test_num_tpu_cores_is_the_deprecated_name_of_tpu_cores() -> None:
+    with pytest.warns(DeprecationWarning, match=r"num_tpu_cores=\.\.\.\) is named tpu_cores"):
+        assert build_config(num_tpu_cores=8).tpu_cores == 8
 
 
 @pytest.mark.parametrize("gpus", [None, 0, "0", []], ids=repr)
-def test_num_tpu_cores_with_no_gpu_request_is_fine(gpus: Any) -> None:
-    config = build_config(gpus=gpus, num_tpu_cores=8)
-    assert config.num_tpu_cores == 8
+def test_tpu_cores_with_no_gpu_request_is_fine(gpus: Any) -> None:
+    config = build_config(gpus=gpus, tpu_cores=8)
+    assert config.tpu_cores == 8
     assert config.gpu_ids is None
 
 
@@ -179,15 +195,78 @@ def test_amp_level_valid(level: str) -> None:
     assert build_config(amp_level=level).amp_level == level
 
 
-@pytest.mark.parametrize("name", ["train_percent_check", "val_percent_check", "test_percent_check"])
-@pytest.mark.parametrize("value", [0.01, 0.5, 1.0, 1], ids=repr)
-def test_percent_checks_accept_values_in_zero_one(name: str, value: float) -> None:
-    assert getattr(build_config(**{name: value}), name) == value
+LIMITS = ["limit_train_batches", "limit_val_batches", "limit_test_batches", "overfit_batches"]
 
 
+@pytest.mark.parametrize("name", LIMITS)
+@pytest.mark.parametrize("value", [0.01, 0.5, 1.0, 1, 10], ids=repr)
+def test_limits_take_a_fraction_or_a_count(name: str, value: float) -> None:
+    got = getattr(build_config(**{name: value}), name)
+    assert got == value and type(got) is type(value)
+
+
+@pytest.mark.parametrize("name", LIMITS)
+def test_a_whole_float_above_one_counts_batches(name: str) -> None:
+    got = getattr(build_config(**{name: 10.0}), name)  # as 0.8.5
+    assert got == 10 and type(got) is int
+
+
+@pytest.mark.parametrize("name", ["limit_val_batches", "overfit_batches"])
 @pytest.mark.parametrize("value", [0, 0.0], ids=repr)
-def test_val_percent_check_accepts_zero(value: float) -> None:
-    assert build_config(val_percent_check=value).val_percent_check == 0
+def test_validation_and_overfit_limits_accept_zero(name: str, value: float) -> None:
+    assert getattr(build_config(**{name: value}), name) == 0
+
+
+@pytest.mark.parametrize(("old", "new"), [("train_percent_check", "limit_train_batches"),
+                                          ("val_percent_check", "limit_val_batches"),
+                                          ("test_percent_check", "limit_test_batches"),
+                                          ("overfit_pct", "overfit_batches")])
+def test_percent_checks_are_deprecated_names_of_the_limits(old: str, new: str) -> None:
+    with pytest.warns(DeprecationWarning, match=rf"{old}=\.\.\.\) is named {new} since"):
+        assert getattr(build_config(**{old: 0.5}), new) == 0.5
+
+
+def test_an_old_name_and_its_new_one_together_are_refused() -> None:
+    with pytest.raises(ConfigError, match=r"train_percent_check=0.5, limit_train_batches=0.2"
+                                          r"\).*pass only limit_train_batches"), \
+            pytest.warns(DeprecationWarning):
+        build_config(train_percent_check=0.5, limit_train_batches=0.2)
+
+
+@pytest.mark.parametrize(("old", "value", "new", "expected"), [
+    ("use_amp", True, "precision", 16), ("use_amp", False, "precision", 32),
+    ("show_progress_bar", False, "progress_bar_refresh_rate", 0),
+    ("show_progress_bar", True, "progress_bar_refresh_rate", 1),
+    ("default_save_path", "/tmp/x", "default_root_dir", "/tmp/x"),
+    ("gradient_clip", 0.5, "gradient_clip_val", 0.5), ("nb_gpu_nodes", 2, "num_nodes", 2),
+    ("max_nb_epochs", 3, "max_epochs", 3), ("min_nb_epochs", 2, "min_epochs", 2),
+    ("add_row_log_interval", 7, "row_log_interval", 7),
+    ("nb_sanity_val_steps", 0, "num_sanity_val_steps", 0),
+], ids=repr)
+def test_old_argument_names_are_translated_with_a_warning(old: str, value: Any, new: str,
+                                                          expected: Any) -> None:
+    with pytest.warns(DeprecationWarning, match=old):
+        assert getattr(build_config(**{old: value}), new) == expected
+
+
+def test_print_nan_grads_is_accepted_and_does_nothing() -> None:
+    with pytest.warns(DeprecationWarning, match=r"print_nan_grads=\.\.\.\) has no effect"):
+        assert build_config(print_nan_grads=True) == build_config()
+
+
+def test_an_error_about_a_translated_argument_names_it_as_written() -> None:
+    with pytest.raises(ConfigError, match=_names_argument("train_percent_check", 1.5)), \
+            pytest.warns(DeprecationWarning):
+        build_config(train_percent_check=1.5)
+
+
+@pytest.mark.parametrize("name", ["default_root_dir", "weights_save_path",
+                                  "resume_from_checkpoint"])
+def test_paths_take_any_path_like(name: str, tmp_path: Any) -> None:
+    import py  # pytest's own path type: 0.8 tests pass tmpdir
+
+    for value in (tmp_path, py.path.local(tmp_path), str(tmp_path)):
+        assert getattr(build_config(**{name: value}), name) == str(tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -252,7 +331,12 @@ def test_other_valid_arguments(kwargs: dict[str, Any]) -> None:
         ("strict_outputs", "yes"),
         ("row_log_interval", 1.5),
         ("log_save_interval", "100"),
-        ("train_percent_check", "0.5"),
+        ("limit_train_batches", "0.5"),
+        ("overfit_batches", True),
+        ("track_grad_norm", "2"),
+        ("benchmark", 1),
+        ("auto_scale_batch_size", "linear"),
+        ("log_gpu_memory", "max"),
         ("gradient_clip_val", "1"),
         ("val_check_interval", "0.5"),
         ("val_check_interval", True),
@@ -264,7 +348,7 @@ def test_other_valid_arguments(kwargs: dict[str, Any]) -> None:
         ("gpus", ["0"]),
         ("precision", "16"),
         ("precision", True),
-        ("num_tpu_cores", "8"),
+        ("tpu_cores", "8"),
     ],
     ids=repr,
 )
@@ -276,8 +360,8 @@ def test_wrong_type_raises_naming_argument_and_value(name: str, value: Any) -> N
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("num_tpu_cores", True),
-        ("num_tpu_cores", 8.0),
+        ("tpu_cores", True),
+        ("tpu_cores", 8.0),
         ("precision", 16.0),
     ],
     ids=repr,
@@ -297,14 +381,17 @@ def test_choice_field_rejects_lookalike_of_another_type(name: str, value: Any) -
         ("min_epochs", -1, "greater than or equal to 0"),
         ("max_steps", 0, "greater than or equal to 1"),
         ("min_steps", -1, "greater than or equal to 0"),
-        ("train_percent_check", 0, "greater than 0"),
-        ("train_percent_check", 0.0, "greater than 0"),
-        ("train_percent_check", 1.5, "less than or equal to 1"),
-        ("train_percent_check", -0.5, "greater than 0"),
-        ("val_percent_check", -0.1, "greater than or equal to 0"),
-        ("val_percent_check", 1.01, "less than or equal to 1"),
-        ("test_percent_check", 0, "greater than 0"),
-        ("test_percent_check", 2, "less than or equal to 1"),
+        ("limit_train_batches", 0, "0 would use no batch"),
+        ("limit_train_batches", 0.0, "0 would use no batch"),
+        ("limit_train_batches", 1.5, r"fraction of the batches in \[0, 1\]"),
+        ("limit_train_batches", -0.5, r"fraction of the batches in \[0, 1\]"),
+        ("limit_val_batches", -0.1, r"fraction of the batches in \[0, 1\]"),
+        ("limit_val_batches", -1, "count of batches >= 1"),
+        ("limit_test_batches", 0, "0 would use no batch"),
+        ("overfit_batches", 1.01, r"fraction of the batches in \[0, 1\]"),
+        ("track_grad_norm", 0, "a norm order > 0"),
+        ("tpu_cores", [9], "an index from 1 to 8"),
+        ("tpu_cores", [1, 2], "one TPU core"),
         ("val_check_interval", 1.5, r"\(0, 1\]"),
         ("val_check_interval", 0.0, r"\(0, 1\]"),
         ("val_check_interval", -0.5, r"\(0, 1\]"),
@@ -364,8 +451,8 @@ def test_val_check_interval_error_explains_both_forms(value: float) -> None:
         ("weights_summary", "some", ["'top'", "'full'", "None"]),
         ("amp_level", "O9", ["'O0'", "'O1'", "'O2'", "'O3'"]),
         ("amp_level", "o1", ["'O0'", "'O1'", "'O2'", "'O3'"]),
-        ("num_tpu_cores", 4, ["1", "8", "None"]),
-        ("num_tpu_cores", 2, ["1", "8", "None"]),
+        ("tpu_cores", 4, ["1", "8", "None"]),
+        ("tpu_cores", 2, ["1", "8", "None"]),
     ],
     ids=repr,
 )
@@ -432,10 +519,10 @@ def test_bad_accumulate_dict_raises(value: dict[int, int], detail: str) -> None:
         ({"min_epochs": 5, "max_epochs": 3}, r"min_epochs=5 exceeds max_epochs=3"),
         ({"min_epochs": 2000}, r"min_epochs=2000 exceeds max_epochs=1000"),
         ({"min_steps": 10, "max_steps": 5}, r"min_steps=10 exceeds max_steps=5"),
-        ({"gpus": 1, "num_tpu_cores": 8}, r"gpus=1 and num_tpu_cores=8"),
-        ({"gpus": [0, 1], "num_tpu_cores": 1}, r"gpus=\[0, 1\] and num_tpu_cores=1"),
-        ({"gpus": "0,2", "num_tpu_cores": 8}, r"gpus='0,2' and num_tpu_cores=8"),
-        ({"gpus": -1, "num_tpu_cores": 8}, r"gpus=-1 and num_tpu_cores=8"),
+        ({"gpus": 1, "tpu_cores": 8}, r"gpus=1 and tpu_cores=8"),
+        ({"gpus": [0, 1], "tpu_cores": 1}, r"gpus=\[0, 1\] and tpu_cores=1"),
+        ({"gpus": "0,2", "tpu_cores": 8}, r"gpus='0,2' and tpu_cores=8"),
+        ({"gpus": -1, "tpu_cores": 8}, r"gpus=-1 and tpu_cores=8"),
     ],
     ids=lambda value: _kwargs_id(value) if isinstance(value, dict) else "message",
 )
@@ -451,7 +538,7 @@ def test_min_epochs_error_says_how_to_fix() -> None:
 
 def test_gpus_with_tpu_error_says_to_choose_one() -> None:
     with pytest.raises(ConfigError, match="both request an accelerator; choose one"):
-        build_config(gpus=2, num_tpu_cores=8)
+        build_config(gpus=2, tpu_cores=8)
 
 
 # --------------------------------------------------------------------------------------------

@@ -136,8 +136,9 @@ def test_log_rows_follow_optimizer_steps_through_accumulation_and_mid_epoch_chec
     trainer = _fit(tmp_path, model, logger=rows, row_log_interval=2, log_save_interval=3,
                    accumulate_grad_batches=2, val_check_interval=0.5)
     assert trainer.global_step == 10
-    # a row at every second step (written at the index of the step it follows) ...
-    assert _row_steps(rows) == [1, 3, 5, 7, 9]
+    # a row is due at every second batch (0, 2, ... of each epoch, as 0.8.5); each waits for
+    # the step its batch belongs to, and a check that ends the pass mid-step does not lose it
+    assert _row_steps(rows) == list(range(10))
     # ... and a save at every third step (3, 6, 9), plus the saves the run's end makes
     assert _saves(rows) >= 3
     assert model.val_at == [(0, 5), (0, 10), (1, 5), (1, 10)]
@@ -147,7 +148,7 @@ def test_log_rows_are_not_repeated_after_a_check_ends_the_pass(tmp_path: Any) ->
     rows = RecordingLogger()
     model = Recording(n=64)  # 4 batches: a check after batch 2 re-enters the loop at step 2
     _fit(tmp_path, model, logger=rows, row_log_interval=2, val_check_interval=0.5)
-    assert _row_steps(rows) == [1, 3, 5, 7]
+    assert _row_steps(rows) == [0, 2, 4, 6]  # batches 0 and 2 of each epoch
 
 
 def test_max_steps_stops_after_the_step_that_reaches_it(tmp_path: Any) -> None:

@@ -60,7 +60,9 @@ def test_training_steps_that_do_not_log_make_no_host_conversion(
     short = _conversions_of_fit(tmp_path, conversions, batches=12)
     long = _conversions_of_fit(tmp_path, conversions, batches=24)
     assert long == short, (dict(short), dict(long))
-    assert sum(short.values()) <= 4  # two epochs: the DataLoader's seed and the RNG fork
+    # two epochs: the DataLoader's seed and the RNG fork; and the log row of each epoch's
+    # first batch (0.8.5), one .item() per logged value ('train_loss', 'double')
+    assert sum(short.values()) <= 4 + 2 * 2
 
 
 def test_conversions_happen_only_at_log_rows(tmp_path: Any, conversions: Counter[str]) -> None:
