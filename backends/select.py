@@ -61,11 +61,12 @@ def _ddp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
         return DDPBackend(len(gpu_ids), config.num_nodes, config.precision, "cuda")
     if launched_externally():
         return DDPBackend(1, config.num_nodes, config.precision, "cpu")
-    raise ConfigError(
-        f"Trainer(distributed_backend={config.distributed_backend!r}) runs one process per "
-        "GPU, and no gpus were given; for CPU processes use distributed_backend='ddp_cpu' "
-        "with num_processes=N"
-    )
+    if config.num_processes == 1 and config.num_nodes == 1:  # as 0.8.5: one CPU process
+        warnings.warn(
+            f"Trainer(distributed_backend={config.distributed_backend!r}) runs one process per "
+            "GPU, and no gpus were given: training in one process on the CPU; pass "
+            "num_processes=N for N CPU processes", UserWarning, stacklevel=4)
+    return _one_process(config, gpu_ids)  # num_processes CPU processes (0.8.5's ddp_cpu)
 
 
 def _one_process(config: TrainerConfig, gpu_ids: list[int]) -> Backend:

@@ -3,10 +3,12 @@
 ::
 
     OrchestratorError
-    ├── ConfigError (ValueError)            a Trainer argument is wrong
+    ├── MisconfigurationError (ValueError)  the module or callbacks are wired wrongly (0.8's
+    │   │                                   MisconfigurationException)
+    │   └── ConfigError                     a Trainer argument is wrong
+    │       └── UnknownArgumentError (TypeError)  an argument the Trainer does not take
     ├── HookOutputError (ValueError)        a hook returned something malformed
     ├── HyperparametersError (TypeError, ValueError)  hparams of a kind that cannot be kept
-    ├── MisconfigurationError (ValueError)  the module or callbacks are wired wrongly
     ├── MonitorKeyError (KeyError)          a monitored metric is missing
     ├── NonFiniteLossError (RuntimeError)   terminate_on_nan saw nan or inf
     ├── HardwareUnavailableError (RuntimeError)  the requested device is not here

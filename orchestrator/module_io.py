@@ -27,6 +27,11 @@ M = TypeVar("M", bound="ModelIO")
 class ModelIO:
     """``load_from_checkpoint`` (and the deprecated ``load_from_metrics``) for a module class."""
 
+    # the checkpoint keys, where 0.8 code reads them (LightningModule.CHECKPOINT_HYPER_PARAMS_KEY)
+    CHECKPOINT_HYPER_PARAMS_KEY = CHECKPOINT_HYPER_PARAMS_KEY
+    CHECKPOINT_HYPER_PARAMS_NAME = CHECKPOINT_HYPER_PARAMS_NAME
+    CHECKPOINT_HYPER_PARAMS_TYPE = CHECKPOINT_HYPER_PARAMS_TYPE
+
     @classmethod
     def load_from_checkpoint(cls: type[M], checkpoint_path: str | os.PathLike[str], *args: Any,
                              map_location: Any = None, hparams_file: str | None = None,

@@ -38,6 +38,8 @@ class TrainerProperties:
     config: TrainerConfig
     state: RunState
     backend: Backend
+    checkpoint_callback: Any
+    default_root_dir: str
     model: Any
     logger: Any
     _run: Run | None
@@ -52,6 +54,10 @@ class TrainerProperties:
     @property
     def current_epoch(self) -> int:
         return self.progress.epoch
+
+    @current_epoch.setter
+    def current_epoch(self, epoch: int) -> None:  # 0.8 code drives callbacks by hand with it
+        self.progress.epoch = epoch
 
     @property
     def global_step(self) -> int:
@@ -68,6 +74,12 @@ class TrainerProperties:
     @property
     def callback_metrics(self) -> dict[str, Any]:
         return self.state.metrics.callback_metrics
+
+    @callback_metrics.setter
+    def callback_metrics(self, metrics: dict[str, Any]) -> None:  # as current_epoch's setter
+        current = self.state.metrics.callback_metrics
+        current.clear()
+        current.update(metrics)
 
     @property
     def logged_metrics(self) -> dict[str, Any]:
@@ -102,6 +114,23 @@ class TrainerProperties:
         return [{"scheduler": c.scheduler, "interval": c.interval, "frequency": c.frequency,
                  "monitor": c.monitor, "name": c.name} for c in self.scheduler_configs]
 
+    def get_model(self) -> Any:
+        """The LightningModule being trained (0.8's ``trainer.get_model()``)."""
+        return self.model
+
+    @property
+    def ckpt_path(self) -> str:
+        """The folder the checkpoint callback writes to (0.8's ``trainer.ckpt_path``)."""
+        callback = self.checkpoint_callback
+        if callback is not None and callback.dirpath is not None:
+            return str(callback.dirpath)
+        return str(self.default_checkpoint_dir)  # type: ignore[attr-defined]
+
+    @property
+    def weights_save_path(self) -> str:
+        """Where checkpoints go: ``weights_save_path``, else ``default_root_dir``."""
+        return str(self.config.weights_save_path or self.default_root_dir)
+
     @property
     def accumulate_grad_batches(self) -> int:
         """The gradient accumulation factor of the current epoch. Setting it before the epoch's
@@ -129,6 +158,24 @@ class TrainerProperties:
     @property
     def num_test_batches(self) -> list[float]:
         return list(self._run.data.test.num_batches) if self._run else []
+
+    @property
+    def train_dataloader(self) -> Any:
+        """The training loader of the last fit (None before one)."""
+        run = self._fit_run
+        return run.data.train.loader if run and run.data.train else None
+
+    @property
+    def val_dataloaders(self) -> list[Any] | None:
+        """The validation loaders of the last fit (None before one)."""
+        run = self._fit_run
+        return list(run.data.val.loaders) if run else None
+
+    @property
+    def test_dataloaders(self) -> list[Any] | None:
+        """The test loaders of the last test (None before one)."""
+        run = self._run
+        return list(run.data.test.loaders) if run and run.mode == "test" else None
 
     @property
     def validates_at_epoch_end(self) -> bool:

@@ -13,6 +13,7 @@ from schemas.errors import (
     NonFiniteLossError,
     OrchestratorError,
     RunInterrupted,
+    UnknownArgumentError,
     WorkerFailedError,
 )
 from schemas.outputs import OutputValidator
@@ -32,6 +33,7 @@ __all__ = [
     "OrchestratorError",
     "OutputValidator",
     "RunInterrupted",
+    "UnknownArgumentError",
     "TrainerConfig",
     "WorkerFailedError",
     "build_config",

@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from schemas.config_legacy import DEPRECATED, translate
-from schemas.errors import ConfigError
+from schemas.errors import ConfigError, UnknownArgumentError
 
 __all__ = ["DISTRIBUTED_BACKENDS", "PRECISIONS", "TrainerConfig", "build_config",
            "trainer_signature"]
@@ -40,6 +40,11 @@ def _no_lookalike(value: Any) -> Any:
     if isinstance(value, bool) or isinstance(value, float):
         raise ValueError(f"got the {type(value).__name__} {value!r}, which is not accepted")
     return value
+
+
+def _bool_as_rate(value: Any) -> Any:
+    """``progress_bar_refresh_rate=False`` (0.8 code writes it) is 0; True is 1."""
+    return int(value) if isinstance(value, bool) else value
 
 
 def _path_text(value: Any) -> Any:
@@ -72,7 +77,8 @@ class TrainerConfig(BaseModel):
     tpu_cores: Annotated[Literal[1, 8] | list[StrictInt] | None,
                          BeforeValidator(_no_lookalike)] = None
     log_gpu_memory: Literal["all", "min_max"] | None = None
-    progress_bar_refresh_rate: StrictInt = Field(1, ge=0)
+    progress_bar_refresh_rate: Annotated[StrictInt, BeforeValidator(_bool_as_rate)] = \
+        Field(1, ge=0)
     overfit_batches: Limit = 0.0
     track_grad_norm: StrictInt | StrictFloat | Literal["inf"] = -1
     check_val_every_n_epoch: StrictInt = Field(1, ge=1)
@@ -129,11 +135,20 @@ class TrainerConfig(BaseModel):
             raise ValueError("a norm order > 0 (2 for the L2 norm), 'inf', or -1 for none")
         return value
 
-    @field_validator("tpu_cores")
+    @field_validator("tpu_cores", mode="before")
     @classmethod
     def _tpu_form(cls, value: Any) -> Any:
-        if isinstance(value, list) and (len(value) != 1 or not 1 <= value[0] <= 8):
-            raise ValueError("a list names one TPU core, e.g. [5]: an index from 1 to 8")
+        """1 or 8 cores, or one core by its index: ``[5]``, ``'5,'`` (0.8.5's forms)."""
+        if isinstance(value, str):
+            text = value.strip()
+            parts = [p.strip() for p in text.strip("[]").split(",") if p.strip()]
+            if not parts or not all(p.isdigit() for p in parts):
+                raise ValueError("`tpu_cores` can only be 1, 8 or [<1-8>]: a count or one core")
+            value = [int(p) for p in parts] if "," in text or "[" in text else int(parts[0])
+        if isinstance(value, list) and (len(value) != 1 or not 1 <= value[0] <= 8) \
+                or isinstance(value, int) and not isinstance(value, bool) and value not in (1, 8):
+            raise ValueError("`tpu_cores` can only be 1, 8 or [<1-8>]: 1 or 8 cores, or a list "
+                             "naming one core by its index from 1 to 8, e.g. [5]")
         return value
 
     @field_validator("profiler")
@@ -244,8 +259,8 @@ def build_config(**kwargs: Any) -> TrainerConfig:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         if name in _NEWER_NAMES:
             hint = f" (a newer Lightning name; this API spells it {_NEWER_NAMES[name]})"
-        raise ConfigError(
-            f"Trainer got an unknown argument {name!r}{hint}; "
+        raise UnknownArgumentError(  # Python's own words, and a TypeError, as 0.8.5 raised
+            f"Trainer.__init__() got an unexpected keyword argument {name!r}{hint}; "
             "see `orchestrator.Trainer` for the arguments it accepts"
         )
     try:

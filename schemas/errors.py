@@ -17,6 +17,7 @@ __all__ = [
     "NonFiniteLossError",
     "OrchestratorError",
     "RunInterrupted",
+    "UnknownArgumentError",
     "WorkerFailedError",
 ]
 
@@ -25,8 +26,18 @@ class OrchestratorError(Exception):
     """Base of every error this project raises on purpose."""
 
 
-class ConfigError(OrchestratorError, ValueError):
-    """A Trainer argument has a wrong type, value or combination."""
+class MisconfigurationError(OrchestratorError, ValueError):
+    """The module, its dataloaders or the callbacks are not wired in a usable way (0.8's
+    ``MisconfigurationException`` is this class)."""
+
+
+class ConfigError(MisconfigurationError):
+    """A Trainer argument has a wrong type, value or combination (a misconfiguration, as
+    Lightning 0.8 raised it)."""
+
+
+class UnknownArgumentError(ConfigError, TypeError):
+    """The Trainer got an argument it does not take (a TypeError, as Python raises for it)."""
 
 
 class HookOutputError(OrchestratorError, ValueError):
@@ -37,10 +48,6 @@ class HyperparametersError(OrchestratorError, TypeError, ValueError):
     """Hyperparameters of a kind that cannot be kept (a number, a string, another object), or
     their file cannot be read or written. Both a TypeError and a ValueError: seed-era code
     catches the latter."""
-
-
-class MisconfigurationError(OrchestratorError, ValueError):
-    """The module, its dataloaders or the callbacks are not wired in a usable way."""
 
 
 class MonitorKeyError(OrchestratorError, KeyError):

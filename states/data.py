@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from torch.utils.data import IterableDataset
 
 from schemas.errors import MisconfigurationError
 from schemas.outputs import describe_value
@@ -18,9 +19,32 @@ __all__ = [
     "TrainData",
     "batch_count",
     "detach_all",
+    "has_iterable_dataset",
+    "has_len",
     "split_for_tbptt",
     "validate_loaders",
 ]
+
+
+def has_len(loader: Any) -> bool:
+    """Whether ``loader`` has a length (an unsized one is iterated to its end).
+
+    Raises:
+        MisconfigurationError: it has a length of 0, so it yields no batch.
+    """
+    try:
+        total = len(loader)
+    except (TypeError, NotImplementedError):
+        return False
+    if total == 0:
+        raise MisconfigurationError(f"{type(loader).__name__} has length 0: it yields no batch; "
+                                    "check its dataset (and drop_last with a small dataset)")
+    return True
+
+
+def has_iterable_dataset(loader: Any) -> bool:
+    """Whether ``loader`` reads an ``IterableDataset``."""
+    return isinstance(getattr(loader, "dataset", None), IterableDataset)
 
 
 def batch_count(loader: Any, limit: int | float, cap: int | None = None) -> float:
@@ -28,7 +52,7 @@ def batch_count(loader: Any, limit: int | float, cap: int | None = None) -> floa
     one batch unless 0), an int a count; an unsized loader gives inf (or the count)."""
     try:
         total = len(loader)
-    except TypeError:
+    except (TypeError, NotImplementedError):
         total = None
     if isinstance(limit, int):
         count: float = min(limit, total) if total is not None else limit

@@ -29,10 +29,9 @@ def default_hook(fn: F) -> F:
 
 
 def overrides(obj: object, hook: Hook) -> bool:
-    """Whether ``obj`` has the hook ``hook`` other than its marked default."""
-    fn = getattr(type(obj), hook, None)
-    if fn is None:
-        fn = getattr(obj, hook, None)
+    """Whether ``obj`` has the hook ``hook`` other than its marked default. An attribute set on
+    the instance counts (0.8 code assigns methods, or None to remove one)."""
+    fn = getattr(obj, hook, None)
     return fn is not None and not getattr(fn, "_default_hook", False)
 
 

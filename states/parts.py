@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["average_parts", "gather_parts"]
+__all__ = ["average_parts", "gather_parts", "reduce_gathered"]
 
 
 def gather_parts(parts: list[Any]) -> Any:
@@ -44,3 +44,19 @@ def average_parts(parts: list[Any]) -> Any:
     if isinstance(first, list | tuple) and not isinstance(first, torch.Tensor):
         return type(first)(average_parts(list(items)) for items in zip(*parts))
     return gather_parts(parts)
+
+
+def reduce_gathered(output: Any, parts: int) -> Any:
+    """A DP output gathered over ``parts`` devices (one entry per device along dim 0), reduced
+    in place as Lightning 0.8 did: a tensor is averaged; in a dict (recursively) an entry with
+    at most one row per device is averaged, scalars and per-sample tensors are kept."""
+    if parts <= 1:
+        return output
+    if isinstance(output, torch.Tensor):
+        return output.mean()
+    for key, value in output.items():
+        if isinstance(value, Mapping):
+            output[key] = reduce_gathered(value, parts)
+        elif isinstance(value, torch.Tensor) and value.dim() > 0 and value.size(0) <= parts:
+            output[key] = value.mean()
+    return output

@@ -255,7 +255,7 @@ class ProgressBar(ProgressBarBase):
         bar = self.main_progress_bar
         if bar is None:
             return
-        bar.set_description(f"Epoch {trainer.current_epoch}", refresh=False)
+        bar.set_description(f"Epoch {trainer.current_epoch + 1}", refresh=False)  # as 0.8.5
         if not bar.disable:
             done, bar.initial = self._main_done(trainer), 0  # reset() draws from 0
             bar.reset(_tqdm_total(self._main_total(trainer)))

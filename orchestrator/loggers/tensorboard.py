@@ -6,8 +6,9 @@ import os
 import queue
 import re
 import threading
-from pathlib import Path
 from typing import Any
+
+from loguru import logger
 
 from orchestrator.loggers.base import LightningLoggerBase, hparams_as_dict
 
@@ -19,7 +20,7 @@ class TensorBoardLogger(LightningLoggerBase):
 
     Args:
         save_dir: the root directory.
-        name: the experiment name (a folder under ``save_dir``).
+        name: the experiment name (a folder under ``save_dir``; None or '' for none).
         version: an int (``version_N``), a string (used as the folder name), or None for the
             next free ``version_N``.
 
@@ -29,10 +30,13 @@ class TensorBoardLogger(LightningLoggerBase):
         >>> logger.experiment.add_histogram(...)   # the SummaryWriter itself
     """
 
-    def __init__(self, save_dir: str | Path, name: str = "lightning_logs",
+    NAME_HPARAMS_FILE = "hparams.yaml"  # beside the event files, as 0.8.5 writes it
+
+    def __init__(self, save_dir: str | os.PathLike[str], name: str | None = "lightning_logs",
                  version: int | str | None = None, **writer_kwargs: Any) -> None:
-        self.save_dir = str(save_dir)
-        self._name = name
+        self.save_dir = os.fspath(save_dir)
+        self._name = name or ""
+        self.hparams: dict[str, Any] = {}
         self._version = version
         self._writer: Any = None  # a SummaryWriter, created on first use
         self._writer_kwargs = writer_kwargs
@@ -52,7 +56,7 @@ class TensorBoardLogger(LightningLoggerBase):
 
     @property
     def root_dir(self) -> str:
-        return os.path.join(self.save_dir, self.name)
+        return os.path.join(self.save_dir, self.name) if self.name else self.save_dir
 
     @property
     def log_dir(self) -> str:
@@ -127,13 +131,24 @@ class TensorBoardLogger(LightningLoggerBase):
         if background is not None:
             background.raise_error()
 
-    def log_hyperparams(self, params: Any) -> None:
+    def log_hyperparams(self, params: Any, metrics: dict[str, Any] | None = None) -> None:
+        """The hyperparameters to TensorBoard's hparams plugin (with ``metrics``, as 0.8.5) and
+        to ``hparams.yaml`` in the run's folder."""
         from torch.utils.tensorboard.summary import hparams as hparams_summary
 
-        values = {k: _loggable(v) for k, v in hparams_as_dict(params).items()}
+        from orchestrator.hparams import save_hparams_to_yaml
+
+        given = hparams_as_dict(params)
+        values = {k: _loggable(v) for k, v in given.items()}
         if not values:
             return
-        experiment, session_start, session_end = hparams_summary(values, {})
+        self.hparams.update(given)
+        os.makedirs(self.log_dir, exist_ok=True)
+        try:
+            save_hparams_to_yaml(os.path.join(self.log_dir, self.NAME_HPARAMS_FILE), self.hparams)
+        except (TypeError, ValueError) as exc:  # a value YAML cannot hold: the plugin still has it
+            logger.warning("TensorBoardLogger: hparams.yaml not written: {e}", e=exc)
+        experiment, session_start, session_end = hparams_summary(values, dict(metrics or {}))
         writer = self.experiment.file_writer
         assert writer is not None
         for summary in (experiment, session_start, session_end):

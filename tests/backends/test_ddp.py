@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -208,8 +209,11 @@ def test_save_checkpoint_called_on_one_rank_only_is_a_clear_error(
 
 
 def test_ddp_asked_without_processes_or_gpus_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match="distributed_backend='ddp'.*'ddp_cpu'"):
-        pl.Trainer(distributed_backend="ddp")
+    with pytest.warns(UserWarning, match="distributed_backend='ddp'.*one process on the CPU"):
+        assert pl.Trainer(distributed_backend="ddp").backend.world_size == 1  # as 0.8.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # CPU processes asked for: no warning
+        assert pl.Trainer(distributed_backend="ddp", num_processes=2).backend.world_size == 2
     with pytest.warns(UserWarning, match="'dp'\\) splits each batch over GPUs.*on the CPU"):
         pl.Trainer(distributed_backend="dp")  # 0.8.5: one CPU process
     with pytest.raises(ValueError, match="'ddp2'\\) runs DP over each node.*gpus=N"):

@@ -605,7 +605,7 @@ def test_user_progress_bar_replaces_default_and_writes_postfix(tmp_path: Path) -
     trainer.fit(BoringModel(n=32))
 
     text = stream.getvalue()
-    assert "Epoch 0" in text
+    assert "Epoch 1" in text
     assert "loss=" in text
     assert "tl=" in text
     assert bar.main_bar is None  # closed at teardown

@@ -492,7 +492,7 @@ def test_progress_bar_draws_epochs_validation_and_the_version(tmp_path: Path) ->
     bar, trainer, stream = bar_fit(tmp_path, max_epochs=2)
     text = stream.getvalue()
 
-    assert "Epoch 0" in text and "Epoch 1" in text
+    assert "Epoch 1" in text and "Epoch 2" in text  # counted from 1, as 0.8.5
     assert f"{2 * BATCHES}/{2 * BATCHES}" in text
     assert "Validating" in text
     assert "v_num=0" in text and "loss=" in text and "tl=" in text
@@ -567,7 +567,7 @@ def test_disable_and_enable(tmp_path: Path) -> None:
     bar.enable()
     assert bar.is_enabled
     bar, _, stream = bar_fit(tmp_path, bar=bar)
-    assert "Epoch 0" in stream.getvalue()
+    assert "Epoch 1" in stream.getvalue()
 
 
 def test_process_position_moves_the_bars_down(tmp_path: Path) -> None:

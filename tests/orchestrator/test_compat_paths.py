@@ -20,10 +20,13 @@ import numpy as np
 import pytest
 import torch
 import torch.distributed as dist
+from torch.utils.data import DataLoader, IterableDataset
 
 import backends.gpu
 import orchestrator as pl
+import orchestrator.trainer.trainer as trainer_module
 from orchestrator import (
+    checkpoint_io,
     decorators,
     grads,
     hparams,
@@ -39,6 +42,7 @@ from orchestrator.loggers import LightningLoggerBase, third_party
 from orchestrator.rank_zero import rank_zero_info, rank_zero_only, rank_zero_warn
 from orchestrator.seed import seed_everything
 from schemas import errors
+from states import data
 
 # every compatibility module: its names, and the real object each one is
 COMPAT: dict[str, dict[str, Any]] = {
@@ -69,6 +73,7 @@ COMPAT: dict[str, dict[str, Any]] = {
         "AttributeDict": hparams.AttributeDict, "move_data_to_device": backends.gpu.move_to,
         "rank_zero_info": rank_zero.rank_zero_info, "rank_zero_only": rank_zero.rank_zero_only,
         "rank_zero_warn": rank_zero.rank_zero_warn},
+    "orchestrator.utilities.cloud_io": {"load": checkpoint_io.load_checkpoint},
     "orchestrator.utilities.exceptions": {
         "MisconfigurationException": errors.MisconfigurationError},
     "orchestrator.utilities.parsing": {
@@ -77,6 +82,10 @@ COMPAT: dict[str, dict[str, Any]] = {
         "str_to_bool": hparams.str_to_bool},
     "orchestrator.utilities.seed": {"seed_everything": seed_module.seed_everything},
     "orchestrator.utilities.apply_func": {"move_data_to_device": backends.gpu.move_to},
+    "orchestrator.trainer": {"Trainer": trainer_module.Trainer,
+                             "seed_everything": seed_module.seed_everything},
+    "orchestrator.trainer.data_loading": {"_has_iterable_dataset": data.has_iterable_dataset,
+                                          "_has_len": data.has_len},
     "orchestrator.utilities.distributed": {
         "rank_zero_debug": rank_zero.rank_zero_debug, "rank_zero_info": rank_zero.rank_zero_info,
         "rank_zero_only": rank_zero.rank_zero_only, "rank_zero_warn": rank_zero.rank_zero_warn},
@@ -352,3 +361,30 @@ def test_third_party_logger_is_not_built_even_when_installed(cls: type, package:
     with pytest.raises(ImportError, match=f"{cls.__name__} is not built yet.*{package}.*"
                                           f"orchestrator\\[{extra}\\]"):
         cls()
+
+
+def test_the_0_8_data_loading_helpers() -> None:
+    class Stream(IterableDataset):
+        def __iter__(self) -> Any:
+            return iter(range(4))
+
+    assert data.has_len(DataLoader(list(range(8)), batch_size=4))
+    assert not data.has_len(DataLoader(Stream(), batch_size=2))
+    assert data.has_iterable_dataset(DataLoader(Stream(), batch_size=2))
+    with pytest.raises(errors.MisconfigurationError, match="length 0: it yields no batch"):
+        data.has_len(DataLoader([], batch_size=2))
+
+
+def test_the_0_8_logging_mixin_reduces_a_gathered_dp_output() -> None:
+    from orchestrator.trainer.logging import TrainerLoggingMixin
+
+    mixin = TrainerLoggingMixin()
+    out = torch.tensor([[1.0], [3.0], [5.0]])
+    assert mixin.reduce_distributed_output(out, num_gpus=1) is out
+    assert mixin.reduce_distributed_output(out, num_gpus=2) == 3.0
+    nested = {"per_gpu": torch.tensor([1.0, 3.0]), "scalar": torch.tensor(7.0),
+              "per_sample": torch.arange(6.0), "inner": {"per_gpu": torch.tensor([2.0, 4.0])}}
+    reduced = mixin.reduce_distributed_output(nested, num_gpus=2)
+    assert float(reduced["per_gpu"]) == 2.0 and float(reduced["inner"]["per_gpu"]) == 3.0
+    assert float(reduced["scalar"]) == 7.0 and reduced["per_sample"].shape == (6,)
+    assert mixin.metrics_to_scalars({"a": torch.tensor(1.5), "b": 2}) == {"a": 1.5, "b": 2.0}

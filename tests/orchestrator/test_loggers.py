@@ -425,3 +425,20 @@ def test_rows_before_a_checkpoint_are_in_the_event_file_when_it_is_saved(tmp_pat
                             checkpoint_callback=False)
     trainer.fit(SavesAtBatch3())
     assert [step for step, _ in seen[0]] == [0, 1, 2]  # no save() yet: the checkpoint wrote them
+
+
+def test_tensorboard_logger_without_a_name_writes_under_save_dir(tmp_path: Path) -> None:
+    for name in (None, ""):
+        logger = TensorBoardLogger(tmp_path / str(name), name=name)
+        assert logger.name == "" and logger.root_dir == str(tmp_path / str(name))
+        assert logger.log_dir == str(tmp_path / str(name) / "version_0")
+
+
+def test_tensorboard_logger_writes_hparams_yaml_and_takes_metrics(tmp_path: Path) -> None:
+    from orchestrator.core.saving import load_hparams_from_yaml
+
+    logger = TensorBoardLogger(tmp_path)
+    logger.log_hyperparams({"lr": 0.1, "layers": 2}, metrics={"hp_metric": 0.5})
+    logger.log_hyperparams(argparse.Namespace(batch_size=32))
+    saved = load_hparams_from_yaml(Path(logger.log_dir) / TensorBoardLogger.NAME_HPARAMS_FILE)
+    assert saved == {"lr": 0.1, "layers": 2, "batch_size": 32}

@@ -301,8 +301,8 @@ def test_hardware_that_is_not_here_is_a_clear_error(tmp_path: Any) -> None:
         pl.Trainer(tpu_cores=[5])
     with pytest.raises(HardwareUnavailableError, match=r"precision=16\) needs a GPU.*bf16"):
         pl.Trainer(precision=16)
-    with pytest.raises(ConfigError, match=r"distributed_backend='ddp'"):
-        pl.Trainer(distributed_backend="ddp")
+    with pytest.raises(ConfigError, match=r"num_nodes=2\) needs distributed_backend='ddp'"):
+        pl.Trainer(num_nodes=2)
     pl.Trainer(auto_select_gpus=True, amp_level="O1", num_nodes=1, process_position=1,
                progress_bar_refresh_rate=0)
 

@@ -163,6 +163,11 @@ def test_tpu_cores_valid(cores: Any) -> None:
     assert build_config(tpu_cores=cores).tpu_cores == cores
 
 
+@pytest.mark.parametrize(("text", "cores"), [("1", 1), ("8", 8), ("5,", [5]), ("[3]", [3])])
+def test_tpu_cores_as_0_8_wrote_them_in_strings(text: str, cores: Any) -> None:
+    assert build_config(tpu_cores=text).tpu_cores == cores
+
+
 def test_num_tpu_cores_is_the_deprecated_name_of_tpu_cores() -> None:
     with pytest.warns(DeprecationWarning, match=r"num_tpu_cores=\.\.\.\) is named tpu_cores"):
         assert build_config(num_tpu_cores=8).tpu_cores == 8
@@ -348,7 +353,7 @@ def test_other_valid_arguments(kwargs: dict[str, Any]) -> None:
         ("gpus", ["0"]),
         ("precision", "16"),
         ("precision", True),
-        ("tpu_cores", "8"),
+        ("tpu_cores", "eight"),
     ],
     ids=repr,
 )
@@ -390,8 +395,8 @@ def test_choice_field_rejects_lookalike_of_another_type(name: str, value: Any) -
         ("limit_test_batches", 0, "0 would use no batch"),
         ("overfit_batches", 1.01, r"fraction of the batches in \[0, 1\]"),
         ("track_grad_norm", 0, "a norm order > 0"),
-        ("tpu_cores", [9], "an index from 1 to 8"),
-        ("tpu_cores", [1, 2], "one TPU core"),
+        ("tpu_cores", [9], "by its index from 1 to 8"),
+        ("tpu_cores", [1, 2], "naming one core by its index"),
         ("val_check_interval", 1.5, r"\(0, 1\]"),
         ("val_check_interval", 0.0, r"\(0, 1\]"),
         ("val_check_interval", -0.5, r"\(0, 1\]"),
@@ -557,19 +562,19 @@ def test_gpus_with_tpu_error_says_to_choose_one() -> None:
     ],
 )
 def test_unknown_argument_is_named_with_a_suggestion(name: str, suggestion: str) -> None:
-    pattern = rf"unknown argument '{name}' \(did you mean '{suggestion}'\?\)"
+    pattern = rf"unexpected keyword argument '{name}' \(did you mean '{suggestion}'\?\)"
     with pytest.raises(ConfigError, match=pattern):
         build_config(**{name: 3})
 
 
 def test_unknown_argument_without_close_match_has_no_suggestion() -> None:
-    with pytest.raises(ConfigError, match="unknown argument 'zzzzzz'") as info:
+    with pytest.raises(ConfigError, match="unexpected keyword argument 'zzzzzz'") as info:
         build_config(zzzzzz=1)
     assert "did you mean" not in str(info.value)
 
 
 def test_unknown_argument_is_reported_even_beside_valid_ones() -> None:
-    with pytest.raises(ConfigError, match="unknown argument 'maxepochs'"):
+    with pytest.raises(ConfigError, match="unexpected keyword argument 'maxepochs'"):
         build_config(max_epochs=5, maxepochs=3)
 
 
@@ -585,3 +590,18 @@ def test_config_is_frozen(name: str, value: Any) -> None:
     with pytest.raises(ValueError, match="frozen"):
         setattr(config, name, value)
     assert getattr(config, name) == before
+
+
+def test_an_unknown_argument_is_also_a_type_error_as_python_raises() -> None:
+    from schemas.errors import UnknownArgumentError
+
+    with pytest.raises(TypeError, match=r"__init__\(\) got an unexpected keyword argument 'zz'"):
+        build_config(zz=1)
+    assert issubclass(UnknownArgumentError, ConfigError)
+
+
+def test_a_config_error_is_a_misconfiguration_as_0_8_raised_it() -> None:
+    from schemas.errors import MisconfigurationError
+
+    with pytest.raises(MisconfigurationError):
+        build_config(limit_train_batches=1.2)

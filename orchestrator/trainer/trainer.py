@@ -27,7 +27,6 @@ from orchestrator.interrupts import GracefulInterrupt
 from orchestrator.loggers.base import LoggerCollection
 from orchestrator.module import LightningModule
 from orchestrator.run_files import LifecycleWriter
-from orchestrator.seed import seed_everything
 from orchestrator.summary import weights_summary
 from orchestrator.test_report import print_test_results
 from orchestrator.trainer_argparse import TrainerArgparse
@@ -46,7 +45,7 @@ from states.metrics import MetricStore
 from states.run import InterruptRequest, Mode, Run, RunState
 from states.stateful import gather
 
-__all__ = ["Trainer", "seed_everything"]  # 0.8: from pytorch_lightning.trainer import ...
+__all__ = ["Trainer"]
 
 
 class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
@@ -211,7 +210,13 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
             return None
         if ckpt_path != "best":
             return os.fspath(ckpt_path)
-        best = getattr(self.checkpoint_callback, "best_model_path", "") or ""
+        callback = self.checkpoint_callback
+        if callback is not None and callback.save_top_k <= 0:
+            raise MisconfigurationError(
+                f"Trainer.test(ckpt_path='best'): ModelCheckpoint(save_top_k="
+                f"{callback.save_top_k}) is not configured to save the best model; pass "
+                "ckpt_path=None to test the current weights, or a checkpoint's path")
+        best = getattr(callback, "best_model_path", "") or ""
         if not best:
             logger.warning("Trainer.test(ckpt_path='best'): no best checkpoint was saved (no "
                            "ModelCheckpoint, or it saved none); testing the current weights")
