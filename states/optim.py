@@ -11,8 +11,8 @@ import torch
 from schemas.errors import CheckpointError, MisconfigurationError
 from schemas.outputs import describe_value
 
-__all__ = ["OptimizerStates", "Optimization", "SchedulerConfig", "SchedulerStates",
-           "parse_optimizers", "step_schedulers"]
+__all__ = ["Optimization", "OptimizerStates", "SchedulerConfig", "SchedulerStates",
+           "optimizer_frequencies", "parse_optimizers", "step_schedulers"]
 
 _FORMS = (
     "return an optimizer, a list or tuple of optimizers, ([optimizers], [schedulers]), "
@@ -41,10 +41,37 @@ class Optimization:
 
     optimizers: list[torch.optim.Optimizer] = field(default_factory=list)
     schedulers: list[SchedulerConfig] = field(default_factory=list)
+    frequencies: list[int] = field(default_factory=list)  # batches each takes in turn (0.8.5)
 
     def configure(self, returned: Any) -> None:
         """Take what ``configure_optimizers`` returned (any of the seed's forms)."""
         self.optimizers, self.schedulers = parse_optimizers(returned)
+        self.frequencies = optimizer_frequencies(returned)
+
+    def in_turn(self, batch: int) -> int:
+        """With ``frequencies``: the index of the optimizer whose turn the run's ``batch``-th
+        training batch is (each takes its frequency of batches, then the next)."""
+        place = batch % sum(self.frequencies)
+        for index, frequency in enumerate(self.frequencies):
+            if place < frequency:
+                return index
+            place -= frequency
+        raise AssertionError("unreachable: place < sum(frequencies)")
+
+
+def optimizer_frequencies(returned: Any) -> list[int]:
+    """The ``'frequency'`` of each optimizer dict, when every one has it (else [])."""
+    dicts = [returned] if isinstance(returned, Mapping) else list(returned) \
+        if isinstance(returned, Sequence) and not isinstance(returned, str) else []
+    if not dicts or not all(isinstance(d, Mapping) and "frequency" in d for d in dicts):
+        return []
+    found = [d["frequency"] for d in dicts]
+    if not all(isinstance(f, int) and not isinstance(f, bool) and f >= 1 for f in found):
+        raise MisconfigurationError(
+            f"configure_optimizers returned optimizer frequencies {found}: each is the number "
+            "of batches an optimizer takes in turn, an int >= 1"
+        )
+    return found
 
 
 class OptimizerStates:

@@ -66,13 +66,20 @@ class TrainingStep:
             if self.schedulers is not None:
                 self.schedulers(progress.global_step)
 
+    def _optimizers_now(self) -> tuple[tuple[int, Any], ...]:
+        """Every optimizer, or with optimizer frequencies the one whose turn it is."""
+        optimization = self.run.state.optimization
+        if not optimization.frequencies:
+            return self.optimizers
+        return (self.optimizers[optimization.in_turn(self.progress.total_batch_idx)],)
+
     def _passes(self, batch: Any, batch_idx: int, steps: bool) -> None:
         """A pass per time split and optimizer, the hiddens carried from split to split."""
         outputs, hiddens = [], None
         splits = (batch,) if self.split is None else self.split(batch)
         for split_idx, split in enumerate(splits):
             self.split_idx = split_idx if self.split is not None else None
-            for opt_idx, optimizer in self.optimizers:
+            for opt_idx, optimizer in self._optimizers_now():
                 output = self._pass(split, batch_idx, opt_idx, optimizer, hiddens, steps)
                 if self.split is not None:
                     hiddens = detach_all(output.get("hiddens"))

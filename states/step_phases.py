@@ -7,6 +7,7 @@ table of phases is generated from it.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -137,12 +138,28 @@ def _optimizer_step_phase(run: Run) -> Phase | None:
     own = run.hooks.module_hook(Hook.OPTIMIZER_STEP)
     if own is not None:
         progress = run.state.progress
+        facts = _step_facts(run, own)
         return lambda optimizer, opt_idx, batch_idx: own(progress.epoch, batch_idx, optimizer,
-                                                         opt_idx)
+                                                         opt_idx, *facts(optimizer))
     stepper = run.backend.optimizer_stepper()
     if stepper is None:
         return None
     return lambda optimizer, opt_idx, batch_idx: stepper(optimizer)
+
+
+def _step_facts(run: Run, own: Callable[..., Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """The arguments after the first four that 0.8.5 gave ``optimizer_step``, as many as the
+    override takes: ``second_order_closure`` (None: the step is not re-evaluated, so LBFGS is
+    not supported), ``on_tpu``, ``using_native_amp``, ``using_lbfgs``."""
+    params = list(inspect.signature(own).parameters.values())
+    takes = 4 if any(p.kind is p.VAR_POSITIONAL for p in params) else len(
+        [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) - 4
+    on_tpu = run.backend.kind == "tpu"
+    native_amp = run.backend.precision.precision == 16
+    if takes <= 0:
+        return lambda optimizer: ()
+    return lambda optimizer: (None, on_tpu, native_amp,
+                              isinstance(optimizer, torch.optim.LBFGS))[:takes]
 
 
 def _collect_phase(run: Run) -> Phase | None:

@@ -11,7 +11,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
 import orchestrator as pl
-from schemas.errors import HookOutputError, NonFiniteLossError
+from schemas.errors import HookOutputError, MisconfigurationError, NonFiniteLossError
 from tests.helpers import BoringModel, TrainOnlyModel, quiet_trainer, regression_data
 
 
@@ -373,3 +373,57 @@ def test_backward_hook_can_be_overridden(tmp_path: Any) -> None:
 
     _fit(tmp_path, OwnBackward())
     assert len(losses) == 4
+
+
+def test_optimizer_step_overrides_get_0_8_5s_arguments_as_their_signature_takes(
+        tmp_path: Any) -> None:
+    calls: list[tuple[Any, ...]] = []
+
+    class Eight(TrainOnlyModel):  # 0.8.5's documented signature, no defaults
+        def optimizer_step(self, current_epoch, batch_idx, optimizer, optimizer_idx,  # type: ignore[no-untyped-def]
+                           second_order_closure, on_tpu, using_native_amp, using_lbfgs):
+            calls.append((second_order_closure, on_tpu, using_native_amp, using_lbfgs))
+            optimizer.step()
+
+    class Five(TrainOnlyModel):  # 0.7's: the closure only
+        def optimizer_step(self, epoch, batch_idx, optimizer, optimizer_idx,  # type: ignore[no-untyped-def]
+                           second_order_closure=None):
+            calls.append((second_order_closure,))
+            optimizer.step()
+
+    class Four(TrainOnlyModel):
+        def optimizer_step(self, epoch, batch_idx, optimizer, optimizer_idx):  # type: ignore[no-untyped-def]
+            calls.append(())
+            optimizer.step()
+
+    for model, expected in ((Eight(), (None, False, False, False)), (Five(), (None,)),
+                            (Four(), ())):
+        calls.clear()
+        trainer = _fit(tmp_path, model, max_epochs=1)
+        assert calls and all(call == expected for call in calls)
+        assert trainer.global_step == len(calls)
+
+
+def test_optimizer_frequencies_take_turns_by_batch(tmp_path: Any) -> None:
+    turns: list[int] = []
+
+    class Alternating(TrainOnlyModel):
+        def training_step(self, batch: Any, batch_idx: int, optimizer_idx: int) -> Any:
+            turns.append(optimizer_idx)
+            return super().training_step(batch, batch_idx)
+
+        def configure_optimizers(self) -> Any:
+            first = torch.optim.SGD(self.parameters(), lr=0.1)
+            second = torch.optim.SGD(self.parameters(), lr=0.01)
+            return [{"optimizer": first, "frequency": 3}, {"optimizer": second, "frequency": 1}]
+
+    trainer = _fit(tmp_path, Alternating(n=128), max_epochs=1)  # 8 batches
+    assert turns == [0, 0, 0, 1, 0, 0, 0, 1]
+    assert trainer.global_step == 8
+
+    class Bad(Alternating):
+        def configure_optimizers(self) -> Any:
+            return [{"optimizer": torch.optim.SGD(self.parameters(), lr=0.1), "frequency": 0}]
+
+    with pytest.raises(MisconfigurationError, match=r"frequencies \[0\].*int >= 1"):
+        _fit(tmp_path, Bad(n=128), max_epochs=1)
