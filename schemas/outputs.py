@@ -112,6 +112,14 @@ class OutputValidator:
         self._adapters = _adapters(strict)
         self._structure_checked = False  # pydantic has accepted one training_step dict
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the adapters (built from local classes): a Trainer pickles."""
+        return {"strict": self.strict, "_structure_checked": self._structure_checked}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.strict, self._structure_checked = state["strict"], state["_structure_checked"]
+        self._adapters = _adapters(self.strict)
+
     def __call__(
         self, kind: OutputKind, hook: str, output: Any, epoch: int, batch: int | None
     ) -> Any:

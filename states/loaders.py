@@ -29,6 +29,8 @@ from states.run import Run
 __all__ = ["eval_data", "shards_loaders", "train_data"]
 
 _STEPS = {Hook.VAL_DATALOADER: Hook.VALIDATION_STEP, Hook.TEST_DATALOADER: Hook.TEST_STEP}
+_EPOCH_ENDS = {Hook.VAL_DATALOADER: Hook.VALIDATION_EPOCH_END,
+               Hook.TEST_DATALOADER: Hook.TEST_EPOCH_END}
 
 
 def shards_loaders(run: Run) -> bool:
@@ -81,6 +83,10 @@ def eval_data(run: Run, hook: Hook) -> EvalData:
         raise MisconfigurationError(
             f"{type(run.module).__name__} has {hook} but no {step}; define {step}"
         )
+    if not overrides(run.module, _EPOCH_ENDS[hook]):  # as 0.8.5 says it
+        warnings.warn(f"{type(run.module).__name__} has {hook} and {step}: you may also want "
+                      f"{_EPOCH_ENDS[hook]}, to gather the outputs of {step} (they are not "
+                      "logged without it)", RuntimeWarning, stacklevel=2)
     loaders = [_sharded_eval(run, loader) for loader in loaders]
     cap = 1 if config.fast_dev_run else None
     return EvalData(loaders, [batch_count(loader, limit, cap) for loader in loaders])

@@ -59,6 +59,7 @@ class ModelCheckpoint(Callback):
         self.period = period
         self.prefix = prefix
         self.strict = strict
+        self.save_function: Any = None  # 0.8's hook: called as (path, weights_only) if set
         self.best_k_models: dict[str, float] = {}
         self.best_model_path = ""
         self.best_model_score: float | None = None
@@ -102,7 +103,7 @@ class ModelCheckpoint(Callback):
                 self._keep_best(trainer, path, score)
         if self.save_last:
             self.last_model_path = str(path.with_name(f"{self.prefix}last.ckpt"))
-            trainer.save_checkpoint(self.last_model_path, self.save_weights_only)
+            self._write(trainer, self.last_model_path)
         self._last_saved_epoch = epoch
 
     def _qualifies(self, score: float) -> bool:
@@ -110,6 +111,12 @@ class ModelCheckpoint(Callback):
             return True
         worst = self._worst()
         return improves(score, self.best_k_models[worst], self.mode)
+
+    def _write(self, trainer: Any, path: str) -> None:
+        if self.save_function is not None:
+            self.save_function(path, self.save_weights_only)
+        else:
+            trainer.save_checkpoint(path, self.save_weights_only)
 
     @property
     def kth_best_model_path(self) -> str:
@@ -144,7 +151,7 @@ class ModelCheckpoint(Callback):
         pick = min if self.mode == "min" else max
         self.best_model_path = pick(self.best_k_models, key=self.best_k_models.__getitem__)
         self.best_model_score = self.best_k_models[self.best_model_path]
-        trainer.save_checkpoint(str(path), self.save_weights_only)  # holds the state just set
+        self._write(trainer, str(path))  # holds the state just set
         if self.verbose:
             logger.info("ModelCheckpoint: saved {p} ({m}={s:.5g})", p=path, m=self.monitor, s=score)
 
@@ -157,7 +164,7 @@ class ModelCheckpoint(Callback):
         if self.strict is False and self.monitor is not None and not self.best_k_models:
             logger.info("ModelCheckpoint: {m} not produced; keeping the latest checkpoint",
                         m=self.monitor)
-        trainer.save_checkpoint(str(path), self.save_weights_only)
+        self._write(trainer, str(path))
         for old in list(self.best_k_models):
             if old != str(path):
                 _remove(old, trainer)

@@ -625,3 +625,21 @@ def test_model_checkpoint_kth_best_is_the_worst_kept_once_k_are_kept(tmp_path: A
         assert checkpoint.kth_best_model == "b.ckpt"
     maximising = ModelCheckpoint(filepath=str(tmp_path / "{epoch}"), monitor="acc", mode="max")
     assert maximising.kth_value == float("-inf")
+
+
+def test_model_checkpoint_save_function_replaces_the_trainer_write(tmp_path: Any) -> None:
+    # 0.8 code drives ModelCheckpoint by hand: its save_function, the epoch, the metrics
+    from orchestrator.callbacks import ModelCheckpoint
+
+    written: list[tuple[str, bool]] = []
+    checkpoint = ModelCheckpoint(filepath=str(tmp_path / "{epoch}"), save_top_k=2)
+    checkpoint.save_function = lambda path, weights_only: written.append((path, weights_only))
+    trainer = pl.Trainer(logger=False, checkpoint_callback=False, progress_bar_refresh_rate=0)
+    for epoch, loss in enumerate([3.0, 1.0, 2.0]):
+        trainer.current_epoch = epoch
+        trainer.callback_metrics = {"val_loss": torch.tensor(loss)}
+        checkpoint.on_validation_end(trainer, trainer.get_model())
+    assert [os.path.basename(path) for path, _ in written] == [
+        "epoch=0.ckpt", "epoch=1.ckpt", "epoch=2.ckpt"]
+    assert os.path.basename(checkpoint.best_model_path) == "epoch=1.ckpt"
+    assert os.path.basename(checkpoint.kth_best_model_path) == "epoch=2.ckpt"

@@ -474,3 +474,21 @@ def test_a_stop_mid_epoch_still_ends_the_epoch_with_its_hooks_and_validation(
     assert model.val_runs == 2  # the partial epoch is validated and checkpointed too
     state = trainer.checkpoint_callback.on_save_checkpoint(trainer, model)
     assert state["last_saved_epoch"] == 1
+
+
+def test_an_unfitted_trainer_pickles(tmp_path: Any) -> None:
+    import pickle
+
+    trainer = _trainer(tmp_path, max_epochs=3, strict_outputs=True)
+    copy = pickle.loads(pickle.dumps(trainer))
+    assert copy.max_epochs == 3 and copy.validator.strict
+    copy.fit(CountingModel())  # the validator works after the round trip
+    assert copy.current_epoch == 2
+
+
+def test_a_validation_step_without_epoch_end_is_told_about_it(tmp_path: Any) -> None:
+    class NoEpochEnd(CountingModel):
+        validation_epoch_end = None  # type: ignore[assignment]
+
+    with pytest.warns(RuntimeWarning, match="you may also want validation_epoch_end"):
+        _trainer(tmp_path).fit(NoEpochEnd())
