@@ -39,6 +39,7 @@ class TrainerProperties:
     state: RunState
     backend: Backend
     checkpoint_callback: Any
+    lifecycle: Any
     default_root_dir: str
     model: Any
     logger: Any
@@ -191,6 +192,24 @@ class TrainerProperties:
     @property
     def world_size(self) -> int:
         return self.backend.world_size
+
+    @property
+    def local_rank(self) -> int:
+        return self.backend.local_rank
+
+    @property
+    def node_rank(self) -> int:
+        return self.backend.node_rank
+
+    @property
+    def testing(self) -> bool:
+        """Whether the run in progress (or the latest) is a ``test``."""
+        return self._run is not None and self._run.mode == "test"
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether the latest run ended on a KeyboardInterrupt (or SIGTERM)."""
+        return self.lifecycle.outcome == "interrupted"
 
     @property
     def is_global_zero(self) -> bool:

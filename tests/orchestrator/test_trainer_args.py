@@ -492,3 +492,21 @@ def test_a_validation_step_without_epoch_end_is_told_about_it(tmp_path: Any) -> 
 
     with pytest.warns(RuntimeWarning, match="you may also want validation_epoch_end"):
         _trainer(tmp_path).fit(NoEpochEnd())
+
+
+def test_the_0_8_run_flags_testing_interrupted_and_ranks(tmp_path: Any) -> None:
+    trainer = _trainer(tmp_path)
+    assert (trainer.testing, trainer.interrupted, trainer.local_rank, trainer.node_rank) == (
+        False, False, 0, 0)
+    trainer.fit(CountingModel())
+    assert not trainer.testing
+    trainer.test(ckpt_path=None)
+    assert trainer.testing
+
+    class Interrupted(CountingModel):
+        def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+            raise KeyboardInterrupt
+
+    trainer = _trainer(tmp_path)
+    trainer.fit(Interrupted())
+    assert trainer.interrupted
