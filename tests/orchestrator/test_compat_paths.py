@@ -388,3 +388,26 @@ def test_the_0_8_logging_mixin_reduces_a_gathered_dp_output() -> None:
     assert float(reduced["per_gpu"]) == 2.0 and float(reduced["inner"]["per_gpu"]) == 3.0
     assert float(reduced["scalar"]) == 7.0 and reduced["per_sample"].shape == (6,)
     assert mixin.metrics_to_scalars({"a": torch.tensor(1.5), "b": 2}) == {"a": 1.5, "b": 2.0}
+
+
+# 0.8.5's module paths of names that live in a package's __init__ here
+MODULE_PATHS = {
+    "orchestrator.metrics.classification": "orchestrator.metrics",
+    "orchestrator.metrics.regression": "orchestrator.metrics",
+    "orchestrator.metrics.functional.classification": "orchestrator.metrics.functional",
+    "orchestrator.metrics.functional.regression": "orchestrator.metrics.functional",
+    "orchestrator.profiler.profilers": "orchestrator.profiler",
+    "orchestrator.callbacks.gradient_accumulation_scheduler": "orchestrator.callbacks",
+}
+
+
+@pytest.mark.parametrize(("path", "home"), sorted(MODULE_PATHS.items()))
+def test_a_0_8_module_path_re_exports_its_package_names(path: str, home: str) -> None:
+    import ast
+
+    module, package = importlib.import_module(path), importlib.import_module(home)
+    assert module.__all__ and all(getattr(module, n) is getattr(package, n)
+                                  for n in module.__all__)
+    tree = ast.parse(Path(module.__file__).read_text())
+    kinds = {type(node).__name__ for node in tree.body[1:]}
+    assert kinds <= {"ImportFrom", "Assign"}, kinds  # imports and __all__ only
