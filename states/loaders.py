@@ -43,6 +43,7 @@ def train_data(run: Run) -> TrainData:
     config, backend = run.config, run.backend
     limit = config.eval_limits[0]
     loader = _train_loader(run)
+    _check_unsized_limit(loader, limit, "train_dataloader", "limit_train_batches")
     count = 1 if config.fast_dev_run else batch_count(loader, limit)
     if shards_loaders(run) and count != math.inf and isinstance(loader, DataLoader):
         mine = len(shard(loader, 0, backend.global_rank, backend.world_size))
@@ -59,6 +60,12 @@ def _train_loader(run: Run) -> Any:
 
 
 def _val_check_batch(interval: int | float, count: float) -> float:
+    if count == math.inf and isinstance(interval, float) and interval != 1.0:
+        raise MisconfigurationError(
+            f"Trainer(val_check_interval={interval}): train_dataloader is an infinite "
+            "DataLoader (an IterableDataset, or no __len__), whose epoch has no fraction; use "
+            "val_check_interval=1.0 (at the epoch's end) or an int (every that many batches)"
+        )
     if isinstance(interval, int) and not isinstance(interval, bool):
         if interval > count:
             raise MisconfigurationError(
@@ -89,7 +96,20 @@ def eval_data(run: Run, hook: Hook) -> EvalData:
                       "logged without it)", RuntimeWarning, stacklevel=2)
     loaders = [_sharded_eval(run, loader) for loader in loaders]
     cap = 1 if config.fast_dev_run else None
+    name = "limit_val_batches" if hook is Hook.VAL_DATALOADER else "limit_test_batches"
+    for loader in loaders:
+        _check_unsized_limit(loader, limit, f"{hook}", name)
     return EvalData(loaders, [batch_count(loader, limit, cap) for loader in loaders])
+
+
+def _check_unsized_limit(loader: Any, limit: int | float, hook: str, name: str) -> None:
+    """A fraction of a loader without a length cannot be taken (0.8.5 refuses it too)."""
+    if isinstance(limit, float) and 0 < limit < 1 and batch_count(loader, 1.0) == math.inf:
+        raise MisconfigurationError(
+            f"Trainer({name}={limit}): {hook} is an infinite DataLoader (an IterableDataset, "
+            f"or no __len__), of which no fraction can be taken; use {name}=1.0 (all of it), "
+            "0.0 (none) or an int count of batches"
+        )
 
 
 def _eval_loaders(run: Run, hook: Hook) -> list[Any] | None:

@@ -510,3 +510,28 @@ def test_the_0_8_run_flags_testing_interrupted_and_ranks(tmp_path: Any) -> None:
     trainer = _trainer(tmp_path)
     trainer.fit(Interrupted())
     assert trainer.interrupted
+
+
+def test_fractions_of_an_infinite_loader_are_refused(tmp_path: Any) -> None:
+    from torch.utils.data import IterableDataset
+
+    class Stream(IterableDataset):
+        def __iter__(self) -> Any:
+            return iter(regression_data(32, seed=0))
+
+    class Streaming(CountingModel):
+        def train_dataloader(self) -> DataLoader[Any]:
+            return DataLoader(Stream(), batch_size=8)
+
+        def val_dataloader(self) -> DataLoader[Any]:
+            return DataLoader(Stream(), batch_size=8)
+
+    with pytest.raises(MisconfigurationError, match=r"val_check_interval=0.5\): train_data"
+                                                    r"loader is an infinite DataLoader"):
+        _trainer(tmp_path, val_check_interval=0.5).fit(Streaming())
+    with pytest.raises(MisconfigurationError, match=r"limit_val_batches=0.5\): val_dataloader "
+                                                    r"is an infinite DataLoader.*int count"):
+        _trainer(tmp_path, limit_val_batches=0.5).fit(Streaming())
+    trainer = _trainer(tmp_path, limit_val_batches=2, val_check_interval=2)
+    trainer.fit(Streaming())  # counts are fine
+    assert trainer.num_val_batches == [2]
