@@ -80,7 +80,7 @@ def main(root):
     model = GAN({"latent_dim": 4, "lr": 0.01, "batch_size": 8})
     lr_logger = LearningRateLogger()
     logger = TensorBoardLogger(root, name="gan")
-    trainer = pl.Trainer(max_epochs=2, logger=logger, callbacks=[lr_logger],
+    trainer = pl.Trainer(max_epochs=2, logger=logger, callbacks=[lr_logger], default_root_dir=root,
                          progress_bar_refresh_rate=0, weights_summary=None)
     trainer.fit(model)
     assert trainer.global_step == 16, trainer.global_step
