@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from argparse import Namespace
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -16,7 +17,7 @@ from orchestrator.demo import BoringModel, regression_data
 from orchestrator.loggers import LightningLoggerBase
 
 __all__ = ["TEMPLATE_HPARAMS", "BoringModel", "NoisyDataset", "RecordingLogger", "TemplateModel",
-           "TrainOnlyModel", "quiet_trainer", "regression_data"]
+           "TrainOnlyModel", "quiet_trainer", "regression_data", "scalar_tags", "scalars"]
 
 
 class TrainOnlyModel(BoringModel):
@@ -162,3 +163,22 @@ class TemplateModel(pl.LightningModule):
 
     def test_dataloader(self) -> DataLoader:
         return self._loader(self.test_set)
+
+
+def scalars(log_dir: str | Path, tag: str) -> list[tuple[int, float]]:
+    """(step, value) of every scalar event of ``tag`` in ``log_dir``, in write order (read back
+    with TensorBoard's own reader)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(log_dir))
+    acc.Reload()
+    return [(e.step, e.value) for e in acc.Scalars(tag)]
+
+
+def scalar_tags(log_dir: str | Path) -> list[str]:
+    """The scalar tags written in ``log_dir``, sorted."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(log_dir))
+    acc.Reload()
+    return sorted(acc.Tags()["scalars"])

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 import torch
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torch.utils.data import DataLoader, IterableDataset
 
 import orchestrator as pl
@@ -35,23 +34,16 @@ from tests.helpers import (
     TrainOnlyModel,
     quiet_trainer,
     regression_data,
+    scalar_tags,
+    scalars,
 )
 
 BATCHES = 4  # training, validation and test batches of BoringModel() (n=64, batch_size=16)
 
 
 # helpers
-def scalars(log_dir: str | Path, tag: str) -> list[tuple[int, float]]:
-    """(step, value) of every scalar event of ``tag`` under ``log_dir``."""
-    acc = EventAccumulator(str(log_dir))
-    acc.Reload()
-    return [(e.step, e.value) for e in acc.Scalars(tag)]
 
 
-def scalar_tags(log_dir: str | Path) -> list[str]:
-    acc = EventAccumulator(str(log_dir))
-    acc.Reload()
-    return sorted(acc.Tags()["scalars"])
 
 
 class Scheduled(BoringModel):

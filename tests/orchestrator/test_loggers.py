@@ -17,7 +17,14 @@ from torch.utils.tensorboard import SummaryWriter
 import orchestrator as pl
 from orchestrator.loggers import LoggerCollection, TensorBoardLogger
 from schemas.errors import ConfigError
-from tests.helpers import BoringModel, RecordingLogger, TrainOnlyModel, quiet_trainer
+from tests.helpers import (
+    BoringModel,
+    RecordingLogger,
+    TrainOnlyModel,
+    quiet_trainer,
+    scalar_tags,
+    scalars,
+)
 
 # training batches per epoch of the default BoringModel (n=64, batch_size=16)
 BATCHES_PER_EPOCH = len(BoringModel().train_dataloader())
@@ -35,17 +42,8 @@ def tb_dir(trainer: pl.Trainer) -> Path:
     return Path(trainer.logger.log_dir)
 
 
-def scalars(log_dir: str | Path, tag: str) -> list[tuple[int, float]]:
-    """(step, value) of every scalar event of ``tag`` in ``log_dir``, in write order."""
-    acc = EventAccumulator(str(log_dir))
-    acc.Reload()
-    return [(e.step, e.value) for e in acc.Scalars(tag)]
 
 
-def scalar_tags(log_dir: str | Path) -> list[str]:
-    acc = EventAccumulator(str(log_dir))
-    acc.Reload()
-    return sorted(acc.Tags()["scalars"])
 
 
 def hparams_in(log_dir: str | Path) -> dict[str, Any]:
