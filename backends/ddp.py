@@ -185,6 +185,10 @@ class DDPBackend(Backend):
 
 def _run_rank(rank: int, backend: DDPBackend, fn: Callable[..., Any], args: tuple[Any, ...],
               folder: str) -> None:
+    # A forked process inherits the parent's OpenMP pool state but not its threads: its first
+    # parallel op (a matmul) would wait for them forever. One intra-op thread, as torch's
+    # DataLoader workers and torchrun's processes run with.
+    torch.set_num_threads(1)
     backend.init_group(rank)
     try:
         result = fn(*args)

@@ -383,3 +383,40 @@ def test_autograd_starts_its_device_threads_only_where_a_gpu_is_visible() -> Non
 
     torch.ones(2, requires_grad=True).sum().backward()  # a CPU backward pass
     assert autograd_threads_started() is (torch.cuda.device_count() > 0)
+
+
+
+_FORK_AFTER_THREADED_MATH = """
+import torch
+import orchestrator as pl
+from tests.helpers import BoringModel
+
+class Threads(BoringModel):
+    def training_step(self, batch, batch_idx):
+        big = torch.randn(600, 600)
+        (big @ big).sum()  # a parallel op in the worker
+        out = super().training_step(batch, batch_idx)
+        out["log"] = {"worker_threads": float(torch.get_num_threads())}
+        return out
+
+torch.set_num_threads(2)
+big = torch.randn(1500, 1500)
+(big @ big).sum()  # the intra-op (OpenMP) thread pool now runs in this process
+trainer = pl.Trainer(max_epochs=1, distributed_backend="ddp_cpu", num_processes=2,
+                     default_root_dir=ROOT, progress_bar_refresh_rate=0,
+                     weights_summary=None, num_sanity_val_steps=0)
+trainer.fit(Threads(batch_size=8, n=64))
+print("threads in the workers:", float(trainer.callback_metrics["worker_threads"]))
+"""
+
+
+@forks_here
+def test_workers_forked_after_threaded_math_train_instead_of_hanging(tmp_path: Path) -> None:
+    """A process whose OpenMP pool ran (any sizable matmul) forks workers that would hang in
+    their first parallel op; they run with one intra-op thread, as torch's DataLoader workers
+    and torchrun's processes do."""
+    script = f"ROOT = {str(tmp_path)!r}\n" + _FORK_AFTER_THREADED_MATH
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "threads in the workers: 1.0" in done.stdout
