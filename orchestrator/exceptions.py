@@ -10,7 +10,7 @@
     ├── HookOutputError (ValueError)        a hook returned something malformed
     ├── HyperparametersError (TypeError, ValueError)  hparams of a kind that cannot be kept
     ├── MonitorKeyError (KeyError)          a monitored metric is missing
-    ├── NonFiniteLossError (RuntimeError)   terminate_on_nan saw nan or inf
+    ├── NonFiniteLossError (ValueError, RuntimeError)  terminate_on_nan saw nan or inf
     ├── HardwareUnavailableError (RuntimeError)  the requested device is not here
     ├── WorkerFailedError (RuntimeError)    a DDP process failed; the message is its traceback
     └── CheckpointError (ValueError)        a checkpoint file cannot be used

@@ -57,8 +57,9 @@ class MonitorKeyError(OrchestratorError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-class NonFiniteLossError(OrchestratorError, RuntimeError):
-    """The loss became nan or inf while ``terminate_on_nan`` was on."""
+class NonFiniteLossError(OrchestratorError, ValueError, RuntimeError):
+    """The loss or a parameter became nan or inf while ``terminate_on_nan`` was on (a
+    ValueError, as 0.8.5 raised it)."""
 
 
 class HardwareUnavailableError(OrchestratorError, RuntimeError):

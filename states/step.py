@@ -110,6 +110,8 @@ class TrainingStep:
             self.backward(loss, optimizer, opt_idx)
         if self.after_backward is not None:
             self.after_backward()
+        if self.check_params is not None:
+            self.check_params(batch_idx)
         self.previous_loss = loss  # see end_epoch
         if steps:
             if self.sync is not None:
@@ -147,6 +149,7 @@ class TrainingStep:
     record: Phase
     backward: Phase | None
     after_backward: Phase | None
+    check_params: Phase | None
     grad_norm: Phase | None
     sync: Phase | None
     clip: Phase | None

@@ -78,12 +78,30 @@ def _finite_phase(run: Run) -> Phase:
     def check_finite(loss: torch.Tensor, batch_idx: int) -> None:
         if not torch.isfinite(loss).all():
             raise NonFiniteLossError(
-                f"{hook} returned a loss of {loss.item()} at epoch {progress.epoch}, "
-                f"batch {batch_idx}, and terminate_on_nan=True stopped the run; lower the "
-                "learning rate, clip gradients (gradient_clip_val) or check the data"
+                f"The loss returned in `{hook}` is nan or inf ({loss.item()}) at epoch "
+                f"{progress.epoch}, batch {batch_idx}, and terminate_on_nan=True stopped the "
+                "run; lower the learning rate, clip gradients (gradient_clip_val) or check the "
+                "data"
             )
 
     return check_finite
+
+
+def _finite_params_phase(run: Run) -> Phase:
+    progress, named = run.state.progress, list(run.module.named_parameters())
+
+    def check_params(batch_idx: int) -> None:
+        for name, param in named:
+            if not torch.isfinite(param).all():
+                raise NonFiniteLossError(
+                    f"Detected nan and/or inf values in `{name}` after the backward pass at "
+                    f"epoch {progress.epoch}, batch {batch_idx}, and terminate_on_nan=True "
+                    "stopped the run; the parameter was changed to a non-finite value "
+                    "(on_after_backward, or an earlier step): lower the learning rate, clip "
+                    "gradients (gradient_clip_val) or check the data"
+                )
+
+    return check_params
 
 
 def _backward_phase(run: Run) -> Phase | None:
@@ -198,6 +216,9 @@ PHASES: Final[tuple[PhaseRow, ...]] = (
              _backward_phase),
     PhaseRow("after_backward", "pass", "hook table", "on_after_backward",
              lambda run: run.hooks.module_hook(Hook.ON_AFTER_BACKWARD)),
+    PhaseRow("check_params", "pass", "config",
+             "terminate_on_nan: no parameter is nan or inf after the backward pass",
+             lambda run: _finite_params_phase(run) if run.config.terminate_on_nan else None),
     PhaseRow("sync", "step", "backend", "several processes: gradients averaged", _sync_phase),
     PhaseRow("grad_norm", "step", "config", "track_grad_norm: the norms, for the step's row",
              _grad_norm_phase),

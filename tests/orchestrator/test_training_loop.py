@@ -139,9 +139,27 @@ def test_terminate_on_nan_stops_with_an_error(tmp_path: Any) -> None:
                 out["loss"] = out["loss"] * float("nan")
             return out
 
-    with pytest.raises(NonFiniteLossError, match="loss of nan at epoch 0, batch 1"):
+    with pytest.raises(NonFiniteLossError,
+                       match=r"loss returned in `training_step` is nan or inf \(nan\) at epoch 0, batch 1"):
+        _fit(tmp_path, NaNLoss(), terminate_on_nan=True)
+    with pytest.raises(ValueError):  # 0.8.5 raised a ValueError, and code catches that
         _fit(tmp_path, NaNLoss(), terminate_on_nan=True)
     _fit(tmp_path, NaNLoss())  # without the flag the run goes on
+
+
+def test_terminate_on_nan_stops_at_a_non_finite_parameter_naming_it(tmp_path: Any) -> None:
+    class NaNBias(TrainOnlyModel):
+        def on_after_backward(self) -> None:
+            if self.trainer.global_step == 2:
+                torch.nn.init.constant_(self.layer.bias, float("nan"))
+
+    model = NaNBias()
+    with pytest.raises(NonFiniteLossError,
+                       match=r"nan and/or inf values in `layer.bias` after the backward pass at "
+                             r"epoch 0, batch 2"):
+        _fit(tmp_path, model, terminate_on_nan=True)
+    assert model.trainer.global_step == 2  # stopped before that step's optimizer step
+    _fit(tmp_path, NaNBias())  # without the flag the run goes on
 
 
 def _sgd_reference(batches: list[tuple[torch.Tensor, torch.Tensor]], accumulate: int,
