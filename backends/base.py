@@ -68,6 +68,9 @@ class Backend(ABC):
         before each optimizer step; None where there is one process."""
         return None
 
+    def ensure_available(self) -> None:  # noqa: B027 - every backend but one is runnable
+        """Raise when this backend's hardware or library is missing (checked before a run)."""
+
     @property
     def needs_launch(self) -> bool:
         """Whether ``fit`` must start processes through ``launch`` first."""

@@ -20,7 +20,8 @@ __all__ = ["select_backend"]
 
 
 def select_backend(config: TrainerConfig) -> Backend:
-    """The backend for ``config``; raises when the requested hardware is not present."""
+    """The backend for ``config``; raises when the requested GPUs are not present (a TPU
+    backend without torch_xla raises when a run starts, as 0.8.5 did)."""
     if config.tpu_cores is not None:
         return _tpu(config)
     if config.gpu_ids:
@@ -44,11 +45,12 @@ def _dp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
 
 
 def _ddp2(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
-    if not gpu_ids:
-        raise ConfigError(
-            "Trainer(distributed_backend='ddp2') runs DP over each node's GPUs and DDP "
-            "across nodes, and no gpus were given; pass gpus=N"
-        )
+    if not gpu_ids:  # as 0.8.5 (and 'dp'): one process on the CPU, said out loud
+        warnings.warn(
+            "Trainer(distributed_backend='ddp2') runs DP over each node's GPUs and DDP across "
+            "nodes, and no gpus were given: training in one process on the CPU; pass gpus=N "
+            "to use DDP2, or use 'ddp_cpu' for several CPU processes", UserWarning, stacklevel=4)
+        return _one_process(config, gpu_ids)
     return DDP2Backend(gpu_ids, config.num_nodes, config.precision)
 
 
@@ -66,7 +68,8 @@ def _ddp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
             f"Trainer(distributed_backend={config.distributed_backend!r}) runs one process per "
             "GPU, and no gpus were given: training in one process on the CPU; pass "
             "num_processes=N for N CPU processes", UserWarning, stacklevel=4)
-    return _one_process(config, gpu_ids)  # num_processes CPU processes (0.8.5's ddp_cpu)
+        return _one_process(config, gpu_ids)
+    return _ddp_cpu(config, gpu_ids)  # num_processes CPU processes a node (0.8.5's ddp_cpu)
 
 
 def _one_process(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
@@ -121,19 +124,18 @@ def _usable(index: int) -> bool:
 
 
 def _tpu(config: TrainerConfig) -> Backend:
-    if importlib.util.find_spec("torch_xla") is None:
-        raise HardwareUnavailableError(
-            f"Trainer(tpu_cores={config.tpu_cores}) needs torch_xla, which is not "
-            "installed; on a TPU host run `pip install torch_xla` matching your torch version, "
-            "or drop tpu_cores to train on the CPU"
-        )
     if config.distributed_backend is not None:
         raise ConfigError(
             f"Trainer(tpu_cores={config.tpu_cores}, distributed_backend="
             f"{config.distributed_backend!r}): a TPU run needs no distributed_backend; drop it"
         )
-    from backends.tpu import TPUBackend
+    from backends.tpu import TPUBackend, XLAMissingBackend
 
+    if importlib.util.find_spec("torch_xla") is None:  # built as 0.8.5 builds it; runs refused
+        return XLAMissingBackend(config.tpu_core_count or 1, (
+            f"Trainer(tpu_cores={config.tpu_cores}) needs torch_xla, which is not "
+            "installed; on a TPU host run `pip install torch_xla` matching your torch version, "
+            "or drop tpu_cores to train on the CPU"))
     return TPUBackend(config.tpu_core_count or 1, config.precision)
 
 

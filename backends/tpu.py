@@ -1,7 +1,8 @@
 """The TPU backend, through torch_xla: device, optimizer step, parallel loader, reduce, spawn.
 
-Imported only when ``num_tpu_cores`` is set; where ``torch_xla`` is missing the Trainer says
-how to install it. Tested here against a stand-in module (``tests/backends/standin_torch_xla``)
+Imported only when ``tpu_cores`` is set. Where ``torch_xla`` is missing, the Trainer is still
+built (0.8.5 builds it: a command line parsed on a laptop) on ``XLAMissingBackend``, and fit or
+test says how to install it before anything runs. Tested here against a stand-in module (``tests/backends/standin_torch_xla``)
 that records the calls; not run on a real TPU.
 """
 
@@ -16,8 +17,30 @@ import torch
 from backends.base import Backend
 from backends.gpu import move_to
 from backends.precision import Precision
+from schemas.errors import HardwareUnavailableError
 
-__all__ = ["TPUBackend"]
+__all__ = ["TPUBackend", "XLAMissingBackend"]
+
+
+class XLAMissingBackend(Backend):
+    """``tpu_cores`` asked where torch_xla is not installed: the Trainer's TPU settings read as
+    asked, and a run raises ``HardwareUnavailableError`` with ``reason`` before it starts."""
+
+    kind = "tpu"
+
+    def __init__(self, cores: int, reason: str) -> None:
+        self.cores = self.world_size = cores
+        self.reason = reason
+        self.precision = Precision(32, "cpu")
+
+    def ensure_available(self) -> None:
+        raise HardwareUnavailableError(self.reason)
+
+    def setup(self, module: torch.nn.Module) -> torch.nn.Module:
+        raise HardwareUnavailableError(self.reason)
+
+    def to_device(self, batch: Any) -> Any:
+        raise HardwareUnavailableError(self.reason)
 
 
 class TPUBackend(Backend):

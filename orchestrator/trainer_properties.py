@@ -242,6 +242,16 @@ class TrainerProperties:
         return self.use_tpu
 
     @property
+    def tpu_cores(self) -> int | list[int] | None:
+        return self.config.tpu_cores
+
+    @property
+    def tpu_id(self) -> int | None:
+        """The one TPU core a list like ``[5]`` names (None: a count of cores, or no TPU)."""
+        cores = self.config.tpu_cores
+        return cores[0] if isinstance(cores, list) else None
+
+    @property
     def single_gpu(self) -> bool:
         return self.backend.kind == "gpu"
 

@@ -59,7 +59,8 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
     Raises:
         ConfigError: an argument is unknown, of the wrong type, out of range, or combined
             with another that excludes it; the message names it and the valid values.
-        HardwareUnavailableError: ``gpus`` or ``num_tpu_cores`` ask for what is not here.
+        HardwareUnavailableError: ``gpus`` ask for what is not here (``tpu_cores`` without
+            torch_xla: when fit or test starts, as 0.8.5).
 
     Example:
         >>> trainer = Trainer(max_epochs=10, gradient_clip_val=0.5)
@@ -229,6 +230,7 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
                 f"Trainer expects an orchestrator.LightningModule, got {type(model).__name__}; "
                 "subclass LightningModule (import orchestrator as pl; class M(pl.LightningModule))"
             )
+        self.backend.ensure_available()
         model.trainer = self
         self.model = model
 

@@ -216,8 +216,12 @@ def test_ddp_asked_without_processes_or_gpus_is_a_clear_error() -> None:
         assert pl.Trainer(distributed_backend="ddp", num_processes=2).backend.world_size == 2
     with pytest.warns(UserWarning, match="'dp'\\) splits each batch over GPUs.*on the CPU"):
         pl.Trainer(distributed_backend="dp")  # 0.8.5: one CPU process
-    with pytest.raises(ValueError, match="'ddp2'\\) runs DP over each node.*gpus=N"):
-        pl.Trainer(distributed_backend="ddp2")
+    with pytest.warns(UserWarning, match="'ddp2'\\) runs DP over each node.*on the CPU"):
+        trainer = pl.Trainer(distributed_backend="ddp2")  # 0.8.5: one CPU process
+    assert trainer.backend.kind == "cpu" and not trainer.use_ddp2
+    # several nodes of CPU processes, each node started by a launcher (0.8.5's ddp_cpu)
+    trainer = pl.Trainer(distributed_backend="ddp", num_nodes=2)
+    assert trainer.use_ddp and trainer.num_processes == 1 and trainer.world_size == 2
 
 
 @forks_here

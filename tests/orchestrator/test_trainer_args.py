@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 from argparse import Namespace
 from typing import Any
 
@@ -295,16 +297,29 @@ def test_hardware_that_is_not_here_is_a_clear_error(tmp_path: Any) -> None:
         pl.Trainer(gpus=1)
     with pytest.raises(HardwareUnavailableError, match=r"gpus='0,1'\)"):
         pl.Trainer(gpus="0,1")
-    with pytest.raises(HardwareUnavailableError, match=r"tpu_cores=8\) needs torch_xla.*pip"):
-        pl.Trainer(tpu_cores=8)
-    with pytest.raises(HardwareUnavailableError, match=r"tpu_cores=\[5\]\) needs torch_xla"):
-        pl.Trainer(tpu_cores=[5])
     with pytest.raises(HardwareUnavailableError, match=r"precision=16\) needs a GPU.*bf16"):
         pl.Trainer(precision=16)
     with pytest.raises(ConfigError, match=r"num_nodes=2\) needs distributed_backend='ddp'"):
         pl.Trainer(num_nodes=2)
     pl.Trainer(auto_select_gpus=True, amp_level="O1", num_nodes=1, process_position=1,
                progress_bar_refresh_rate=0)
+
+
+def test_a_tpu_trainer_builds_without_torch_xla_and_refuses_to_run(tmp_path: Any) -> None:
+    """As 0.8.5: a Trainer(tpu_cores=...) can be built and read anywhere (a CLI parsed on a
+    laptop); fit and test say that torch_xla is missing, before anything runs."""
+    if importlib.util.find_spec("torch_xla") is not None:
+        pytest.skip("torch_xla is installed")
+    eight, fifth = pl.Trainer(tpu_cores=8), pl.Trainer(tpu_cores=[5])
+    assert (eight.use_tpu, eight.on_tpu, eight.tpu_cores, eight.tpu_id) == (True, True, 8, None)
+    assert (fifth.use_tpu, fifth.tpu_cores, fifth.tpu_id) == (True, [5], 5)
+    assert pl.Trainer().tpu_id is None and not pl.Trainer().use_tpu
+    model = BoringModel()
+    with pytest.raises(HardwareUnavailableError, match=r"tpu_cores=8\) needs torch_xla.*pip"):
+        eight.fit(model)
+    with pytest.raises(HardwareUnavailableError, match=r"tpu_cores=\[5\]\) needs torch_xla"):
+        fifth.test(model)
+    assert eight.global_step == 0 and not list(tmp_path.iterdir())
 
 
 def test_bf16_precision_runs_under_cpu_autocast(tmp_path: Any) -> None:
