@@ -2,8 +2,8 @@
 
 Imported only when ``tpu_cores`` is set. Where ``torch_xla`` is missing, the Trainer is still
 built (0.8.5 builds it: a command line parsed on a laptop) on ``XLAMissingBackend``, and fit or
-test says how to install it before anything runs. Tested here against a stand-in module (``tests/backends/standin_torch_xla``)
-that records the calls; not run on a real TPU.
+test says how to install it before anything runs. Tested here against a stand-in module
+(``tests/backends/standin_torch_xla``) that records the calls; not run on a real TPU.
 """
 
 from __future__ import annotations

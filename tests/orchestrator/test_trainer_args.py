@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-
 from argparse import Namespace
 from typing import Any
 
