@@ -140,7 +140,8 @@ def test_terminate_on_nan_stops_with_an_error(tmp_path: Any) -> None:
             return out
 
     with pytest.raises(NonFiniteLossError,
-                       match=r"loss returned in `training_step` is nan or inf \(nan\) at epoch 0, batch 1"):
+                       match=r"loss returned in `training_step` is nan or inf \(nan\) "
+                             r"at epoch 0, batch 1"):
         _fit(tmp_path, NaNLoss(), terminate_on_nan=True)
     with pytest.raises(ValueError):  # 0.8.5 raised a ValueError, and code catches that
         _fit(tmp_path, NaNLoss(), terminate_on_nan=True)
