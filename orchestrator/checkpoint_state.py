@@ -43,7 +43,8 @@ def state_entries(trainer: Any, weights_only: bool = False, source: str = "the c
         StateEntry("global_step", View(lambda: progress.global_step)),
         StateEntry("state_dict", _ModuleWeights(module, source),
                    frozenset({"resume", "weights", "handback"})),
-        StateEntry("hparams", View(lambda: plain_hparams(module.hparams))),
+        # 0.8's key (LightningModule.CHECKPOINT_HYPER_PARAMS_KEY); files before held `hparams`
+        StateEntry("hyper_parameters", View(lambda: plain_hparams(module.hparams))),
         StateEntry("hparams_type", View(lambda: _hparams_type(module.hparams))),
         StateEntry("hparams_name", View(lambda: module._hparams_name if module.hparams else None)),
     ]

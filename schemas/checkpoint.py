@@ -114,7 +114,8 @@ class WeightsBody(TypedDict):
     epoch: int
     global_step: int
     state_dict: Mapping[str, Any]
-    hparams: dict[str, Any] | None
+    hyper_parameters: NotRequired[dict[str, Any] | None]  # 0.8's key; files before: `hparams`
+    hparams: NotRequired[dict[str, Any] | None]
     hparams_type: str | None
     hparams_name: NotRequired[str | None]  # how load_from_checkpoint passes them to __init__
 

@@ -30,7 +30,7 @@ def test_seed_template_trains_validates_checkpoints_and_tests(tmp_path: Any) -> 
     results = trainer.test()
     assert results[0]["test_acc"] > 0.6
     checkpoint = torch.load(trainer.checkpoint_callback.best_model_path, weights_only=True)
-    assert checkpoint["hparams"]["hidden_dim"] == 32
+    assert checkpoint["hyper_parameters"]["hidden_dim"] == 32
     assert (tmp_path / "lightning_logs" / "version_0").is_dir()
 
 

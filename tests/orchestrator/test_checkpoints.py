@@ -20,7 +20,7 @@ from tests.helpers import BoringModel, quiet_trainer
 
 SEED = 7
 FULL_KEYS = {"manifest", "state_dict", "epoch", "global_step", "progress", "optimizer_states",
-             "lr_schedulers", "callbacks", "rng", "lifecycle", "hparams"}
+             "lr_schedulers", "callbacks", "rng", "lifecycle", "hyper_parameters"}
 
 
 # helpers
@@ -111,7 +111,7 @@ def test_namespace_hparams_are_stored_as_a_plain_dict(tmp_path: Path) -> None:
     path = tmp_path / "hp.ckpt"
     trainer.save_checkpoint(path)
 
-    hparams = torch.load(path, weights_only=True)["hparams"]
+    hparams = torch.load(path, weights_only=True)["hyper_parameters"]
     assert type(hparams) is dict
     assert hparams == {"lr": 0.1, "name": "x", "sizes": [1, 2]}
 
@@ -123,8 +123,29 @@ def test_dict_hparams_are_stored_as_a_plain_dict(tmp_path: Path) -> None:
     path = tmp_path / "hp.ckpt"
     trainer.save_checkpoint(path)
 
-    hparams = torch.load(path, weights_only=True)["hparams"]
+    hparams = torch.load(path, weights_only=True)["hyper_parameters"]
     assert hparams == {"lr": 0.1, "name": "x", "sizes": [1, 2], "nested": {"depth": 3}}
+
+
+def test_hparams_are_kept_under_lightnings_key_and_older_files_still_load(tmp_path: Path) -> None:
+    """0.8.5's key (``hyper_parameters``, what ``LightningModule.CHECKPOINT_HYPER_PARAMS_KEY``
+    names and 0.8 code reads); files this project wrote under ``hparams`` still load and resume."""
+    model = _seeded()
+    model.hparams = {"lr": 0.1}
+    trainer = _fit(tmp_path, model, max_epochs=1)
+    path = tmp_path / "hp.ckpt"
+    trainer.save_checkpoint(path)
+    checkpoint = torch.load(path, weights_only=True)
+    assert checkpoint[pl.LightningModule.CHECKPOINT_HYPER_PARAMS_KEY] == {"lr": 0.1}
+    assert "hparams" not in checkpoint
+
+    checkpoint["hparams"] = checkpoint.pop("hyper_parameters")  # the layout before
+    older = tmp_path / "older.ckpt"
+    torch.save(checkpoint, older)
+    assert BoringModel.load_from_checkpoint(str(older)).hparams == {"lr": 0.1}
+    resumed = _trainer(tmp_path / "resumed", max_epochs=2, resume_from_checkpoint=str(older))
+    resumed.fit(_seeded())
+    assert resumed.current_epoch == 1  # (hparams come from __init__ on a resume, as in 0.8)
 
 
 class _Custom:
@@ -140,7 +161,7 @@ def test_non_plain_hparams_are_stored_as_their_repr(tmp_path: Path) -> None:
     trainer.save_checkpoint(path)
 
     # weights_only=True would refuse a pickled _Custom; it loads because only its repr is stored
-    hparams = torch.load(path, weights_only=True)["hparams"]
+    hparams = torch.load(path, weights_only=True)["hyper_parameters"]
     assert hparams == {"device": repr(torch.device("cpu")), "thing": "<Custom hparam>", "lr": 0.1}
     assert b"_Custom" not in path.read_bytes()
 
