@@ -127,12 +127,16 @@ def test_dict_hparams_are_stored_as_a_plain_dict(tmp_path: Path) -> None:
     assert hparams == {"lr": 0.1, "name": "x", "sizes": [1, 2], "nested": {"depth": 3}}
 
 
+class _WithHparams(BoringModel):
+    def __init__(self, lr: float = 0.1) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+
+
 def test_hparams_are_kept_under_lightnings_key_and_older_files_still_load(tmp_path: Path) -> None:
     """0.8.5's key (``hyper_parameters``, what ``LightningModule.CHECKPOINT_HYPER_PARAMS_KEY``
     names and 0.8 code reads); files this project wrote under ``hparams`` still load and resume."""
-    model = _seeded()
-    model.hparams = {"lr": 0.1}
-    trainer = _fit(tmp_path, model, max_epochs=1)
+    trainer = _fit(tmp_path, _seeded(_WithHparams), max_epochs=1)
     path = tmp_path / "hp.ckpt"
     trainer.save_checkpoint(path)
     checkpoint = torch.load(path, weights_only=True)
@@ -140,11 +144,12 @@ def test_hparams_are_kept_under_lightnings_key_and_older_files_still_load(tmp_pa
     assert "hparams" not in checkpoint
 
     checkpoint["hparams"] = checkpoint.pop("hyper_parameters")  # the layout before
+    checkpoint["hparams"]["lr"] = 0.5
     older = tmp_path / "older.ckpt"
     torch.save(checkpoint, older)
-    assert BoringModel.load_from_checkpoint(str(older)).hparams == {"lr": 0.1}
+    assert _WithHparams.load_from_checkpoint(str(older)).hparams == {"lr": 0.5}
     resumed = _trainer(tmp_path / "resumed", max_epochs=2, resume_from_checkpoint=str(older))
-    resumed.fit(_seeded())
+    resumed.fit(_seeded(_WithHparams))
     assert resumed.current_epoch == 1  # (hparams come from __init__ on a resume, as in 0.8)
 
 
