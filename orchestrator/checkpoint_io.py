@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import os
 import pathlib
 import pickle
 import pickletools
+import shutil
 import tempfile
+import urllib.error
+import urllib.request
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +27,7 @@ from schemas.checkpoint import (
     CheckpointManifest,
     body_problems,
 )
-from schemas.errors import CheckpointError
+from schemas.errors import CheckpointError, CheckpointNotFoundError
 
 __all__ = ["check_module_keys", "load_checkpoint", "load_module_checkpoint", "write_atomically"]
 
@@ -66,8 +71,33 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> 
             or of an incompatible format version, or a section of its body is missing or
             malformed. The message names the file.
     """
-    file = Path(path)
-    return _checked(file, _read(file, map_location))
+    with _local(path) as (file, name):
+        return _checked(name, _read(file, map_location, name))
+
+
+@contextlib.contextmanager
+def _local(path: str | os.PathLike[str]) -> Iterator[tuple[Path, str]]:
+    """The file to read and the name errors give: a URL (http, https: 0.8.5 read them too) is
+    fetched into a temporary file first, and errors name the URL."""
+    text = os.fspath(path)
+    if not text.startswith(("http://", "https://")):
+        yield Path(text), text
+        return
+    with tempfile.TemporaryDirectory(prefix="orchestrator-url-") as folder:
+        file = Path(folder) / "checkpoint.ckpt"
+        try:
+            with urllib.request.urlopen(text, timeout=60) as response, open(file, "wb") as out:
+                shutil.copyfileobj(response, out)
+        except urllib.error.HTTPError as exc:
+            raise CheckpointNotFoundError(
+                f"checkpoint {text!r} could not be fetched (HTTP {exc.code} {exc.reason}); "
+                "check the URL, or download the file and pass its path") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise CheckpointError(
+                f"checkpoint {text!r} could not be fetched ({exc}); check the URL and the "
+                "network, or download the file and pass its path") from None
+        yield file, text
+
 
 
 def load_module_checkpoint(path: str | os.PathLike[str], map_location: Any = None
@@ -79,14 +109,13 @@ def load_module_checkpoint(path: str | os.PathLike[str], map_location: Any = Non
     Raises:
         CheckpointError: as ``load_checkpoint``; or the file has no ``state_dict``.
     """
-    file = Path(path)
-    with torch.serialization.safe_globals(_LIGHTNING_GLOBALS):
-        checkpoint = _read(file, "cpu" if map_location is None else map_location)
+    with _local(path) as (file, name), torch.serialization.safe_globals(_LIGHTNING_GLOBALS):
+        checkpoint = _read(file, "cpu" if map_location is None else map_location, name)
     if isinstance(checkpoint, dict) and "manifest" in checkpoint:
-        return _checked(file, checkpoint)
+        return _checked(name, checkpoint)
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
         raise CheckpointError(
-            f"{str(file)!r} is a torch file but no checkpoint: it has neither an orchestrator "
+            f"{name!r} is a torch file but no checkpoint: it has neither an orchestrator "
             "manifest nor a 'state_dict'; save checkpoints with Trainer.save_checkpoint"
         )
     return checkpoint
@@ -102,36 +131,37 @@ _LIGHTNING_GLOBALS: list[Any] = [
 ]
 
 
-def _read(file: Path, map_location: Any) -> Any:
+def _read(file: Path, map_location: Any, name: str) -> Any:
     if not file.is_file():
-        raise CheckpointError(f"checkpoint {str(file)!r} does not exist (or is not a file)")
+        raise CheckpointNotFoundError(
+            f"checkpoint {name!r} does not exist (or is not a file)")
     try:
         return torch.load(file, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         code = _foreign_globals(file)
         if code:
             raise CheckpointError(
-                f"refused to load {str(file)!r}: loading it would import or call code "
+                f"refused to load {name!r}: loading it would import or call code "
                 f"({', '.join(code[:5])}), which a checkpoint never needs. Nothing from it "
                 "was run; load only checkpoints written by Trainer.save_checkpoint"
             ) from None
         raise CheckpointError(
-            f"{str(file)!r} is not a readable checkpoint: it is torn or not checkpoint data "
+            f"{name!r} is not a readable checkpoint: it is torn or not checkpoint data "
             f"({_unpickler_reason(exc)}). Nothing from it was run"
         ) from None
     except Exception as exc:  # torch raises many kinds on a torn or foreign file
         raise CheckpointError(
-            f"{str(file)!r} is not a readable checkpoint: it is torn (a partial write) or not "
+            f"{name!r} is not a readable checkpoint: it is torn (a partial write) or not "
             f"a torch file ({type(exc).__name__}: {str(exc)[:120]})"
         ) from None
 
 
-def _checked(file: Path, checkpoint: Any) -> dict[str, Any]:
-    manifest = _check_manifest(file, checkpoint)
+def _checked(name: str, checkpoint: Any) -> dict[str, Any]:
+    manifest = _check_manifest(name, checkpoint)
     problems = body_problems(checkpoint, manifest.weights_only)
     if problems:
         raise CheckpointError(
-            f"{str(file)!r} is not a usable checkpoint: " + "; ".join(problems)
+            f"{name!r} is not a usable checkpoint: " + "; ".join(problems)
             + ". It was not written by this version's Trainer.save_checkpoint, or was damaged"
         )
     return checkpoint  # type: ignore[no-any-return]
@@ -172,22 +202,22 @@ def _unpickler_reason(exc: Exception) -> str:
     return detail[-1] if detail else type(exc).__name__
 
 
-def _check_manifest(file: Path, checkpoint: Any) -> CheckpointManifest:
+def _check_manifest(name: str, checkpoint: Any) -> CheckpointManifest:
     if not isinstance(checkpoint, dict) or "manifest" not in checkpoint:
         raise CheckpointError(
-            f"{str(file)!r} is a torch file but not an orchestrator checkpoint (it has no "
+            f"{name!r} is a torch file but not an orchestrator checkpoint (it has no "
             "'manifest'); save checkpoints with Trainer.save_checkpoint"
         )
     try:
         manifest = CheckpointManifest.model_validate(checkpoint["manifest"])
     except ValidationError as exc:
         raise CheckpointError(
-            f"{str(file)!r} has a malformed manifest: {exc.errors()[0]['msg']} at "
+            f"{name!r} has a malformed manifest: {exc.errors()[0]['msg']} at "
             f"{exc.errors()[0]['loc']}"
         ) from None
     if manifest.format_version != CHECKPOINT_FORMAT_VERSION:
         raise CheckpointError(
-            f"{str(file)!r} uses checkpoint format {manifest.format_version} (written by "
+            f"{name!r} uses checkpoint format {manifest.format_version} (written by "
             f"orchestrator {manifest.library_version}); this version reads format "
             f"{CHECKPOINT_FORMAT_VERSION} ({CHECKPOINT_KIND}). Load it with the version that "
             "wrote it"

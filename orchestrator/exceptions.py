@@ -14,6 +14,7 @@
     ├── HardwareUnavailableError (RuntimeError)  the requested device is not here
     ├── WorkerFailedError (RuntimeError)    a DDP process failed; the message is its traceback
     └── CheckpointError (ValueError)        a checkpoint file cannot be used
+        └── CheckpointNotFoundError (FileNotFoundError)  it is not there
 
     RunInterrupted (KeyboardInterrupt)      SIGINT/SIGTERM ended a run after saving a checkpoint
 

@@ -19,7 +19,7 @@ __all__ = ["CHECKPOINT_HYPER_PARAMS_KEY", "CHECKPOINT_HYPER_PARAMS_NAME",
 CHECKPOINT_HYPER_PARAMS_KEY = "hyper_parameters"  # Lightning 0.8's key
 CHECKPOINT_HYPER_PARAMS_NAME = "hparams_name"
 CHECKPOINT_HYPER_PARAMS_TYPE = "hparams_type"
-CHECKPOINT_PAST_HPARAMS_KEYS = ("hparams", "module_arguments")  # our files before, older Lightning's
+CHECKPOINT_PAST_HPARAMS_KEYS = ("hparams", "module_arguments")  # ours before; older Lightning
 
 M = TypeVar("M", bound="ModelIO")
 

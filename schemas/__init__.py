@@ -4,6 +4,7 @@ from schemas.checkpoint import CHECKPOINT_FORMAT_VERSION, CHECKPOINT_KIND, Check
 from schemas.config import TrainerConfig, build_config
 from schemas.errors import (
     CheckpointError,
+    CheckpointNotFoundError,
     ConfigError,
     HardwareUnavailableError,
     HookOutputError,
@@ -22,6 +23,7 @@ __all__ = [
     "CHECKPOINT_FORMAT_VERSION",
     "CHECKPOINT_KIND",
     "CheckpointError",
+    "CheckpointNotFoundError",
     "CheckpointManifest",
     "ConfigError",
     "HardwareUnavailableError",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "CheckpointError",
+    "CheckpointNotFoundError",
     "ConfigError",
     "HardwareUnavailableError",
     "HookOutputError",
@@ -72,6 +73,10 @@ class WorkerFailedError(OrchestratorError, RuntimeError):
 
 class CheckpointError(OrchestratorError, ValueError):
     """A checkpoint file is missing, torn, foreign or of another format."""
+
+
+class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
+    """The checkpoint named is not there (a FileNotFoundError, as 0.8.5 raised it)."""
 
 
 class RunInterrupted(KeyboardInterrupt):

@@ -274,6 +274,47 @@ def test_missing_file_raises(tmp_path: Path) -> None:
     path = tmp_path / "nope.ckpt"
     with pytest.raises(CheckpointError, match=_names_file(path) + ".*does not exist"):
         _resume(tmp_path, path)
+    with pytest.raises(FileNotFoundError):  # 0.8.5's error for it, which its users catch
+        _resume(tmp_path, path)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Any:
+    """``tmp_path`` served over HTTP on a local port; yields its base URL."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(tmp_path))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+        server.shutdown()
+
+
+def test_a_checkpoint_at_a_url_loads_resumes_and_tests(tmp_path: Path, served: str) -> None:
+    """As 0.8.5 (which read URLs through torch.hub): load_from_checkpoint, resume_from_checkpoint
+    and test(ckpt_path=...) take an http(s) URL; the file is checked as a local one."""
+    path = _saved_checkpoint(tmp_path)
+    url = f"{served}/{path.relative_to(tmp_path).as_posix()}"
+    loaded = BoringModel.load_from_checkpoint(url).state_dict()
+    local = BoringModel.load_from_checkpoint(str(path)).state_dict()
+    assert all(torch.equal(loaded[key], local[key]) for key in local)
+    resumed = _trainer(tmp_path / "resumed", max_epochs=2, resume_from_checkpoint=url)
+    resumed.fit(_seeded())
+    assert resumed.current_epoch == 1
+    resumed.test(ckpt_path=url)
+    assert resumed.tested_ckpt_path == url
+
+    with pytest.raises(CheckpointError, match=re.escape(f"{served}/nope.ckpt") + ".*HTTP 404"):
+        BoringModel.load_from_checkpoint(f"{served}/nope.ckpt")
+    (tmp_path / "torn.ckpt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match=re.escape(f"{served}/torn.ckpt") + ".*torn"):
+        _resume(tmp_path, f"{served}/torn.ckpt")  # type: ignore[arg-type]
 
 
 def test_checkpoint_error_is_a_value_error() -> None:
