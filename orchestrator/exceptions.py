@@ -6,7 +6,9 @@
     ├── MisconfigurationError (ValueError)  the module or callbacks are wired wrongly (0.8's
     │   │                                   MisconfigurationException)
     │   └── ConfigError                     a Trainer argument is wrong
-    │       └── UnknownArgumentError (TypeError)  an argument the Trainer does not take
+    │       ├── UnknownArgumentError (TypeError)  an argument the Trainer does not take
+    │       ├── ArgumentTypeError (TypeError)  an argument of a type it does not take
+    │       └── ArgumentIndexError (IndexError)  an epoch index below 0
     ├── HookOutputError (ValueError)        a hook returned something malformed
     ├── HyperparametersError (TypeError, ValueError)  hparams of a kind that cannot be kept
     ├── MonitorKeyError (KeyError)          a monitored metric is missing

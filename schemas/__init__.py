@@ -3,6 +3,8 @@
 from schemas.checkpoint import CHECKPOINT_FORMAT_VERSION, CHECKPOINT_KIND, CheckpointManifest
 from schemas.config import TrainerConfig, build_config
 from schemas.errors import (
+    ArgumentIndexError,
+    ArgumentTypeError,
     CheckpointError,
     CheckpointNotFoundError,
     ConfigError,
@@ -22,6 +24,8 @@ from schemas.outputs import OutputValidator
 __all__ = [
     "CHECKPOINT_FORMAT_VERSION",
     "CHECKPOINT_KIND",
+    "ArgumentIndexError",
+    "ArgumentTypeError",
     "CheckpointError",
     "CheckpointNotFoundError",
     "CheckpointManifest",

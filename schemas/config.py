@@ -22,9 +22,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from schemas.config_legacy import DEPRECATED, translate
-from schemas.errors import ConfigError, UnknownArgumentError
+from schemas.errors import ArgumentIndexError, ArgumentTypeError, ConfigError, UnknownArgumentError
 
 __all__ = ["DISTRIBUTED_BACKENDS", "PRECISIONS", "TrainerConfig", "build_config",
            "trainer_signature"]
@@ -181,8 +182,12 @@ class TrainerConfig(BaseModel):
     @classmethod
     def _accumulation_form(cls, value: Any) -> Any:
         factors = value.values() if isinstance(value, dict) else [value]
-        if isinstance(value, dict) and (not value or min(value) < 0):
-            raise ValueError("a dict needs epochs >= 0 as keys, e.g. {0: 1, 5: 4}")
+        if value == {}:
+            raise PydanticCustomError(
+                "empty_schedule", "a dict needs at least one epoch: factor, e.g. {0: 1, 5: 4}")
+        if isinstance(value, dict) and min(value) < 0:
+            raise PydanticCustomError(
+                "epoch_index", "a dict needs epochs >= 0 as keys, e.g. {0: 1, 5: 4}")
         if min(factors) < 1:
             raise ValueError("every accumulation factor must be >= 1")
         return value
@@ -266,7 +271,23 @@ def build_config(**kwargs: Any) -> TrainerConfig:
     try:
         return TrainerConfig(**kwargs)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, kwargs, spelled)) from None
+        raise _error_class(exc)(_describe(exc, kwargs, spelled)) from None
+
+
+def _error_class(exc: ValidationError) -> type[ConfigError]:
+    """The ConfigError that is also the built-in error 0.8.5 (and Python) raised for the first
+    wrong argument: TypeError for a value of the wrong type, IndexError for an epoch below 0."""
+    first = exc.errors()[0]["loc"][:1]
+    kinds = {error["type"] for error in exc.errors() if error["loc"][:1] == first}
+    if "epoch_index" in kinds:
+        return ArgumentIndexError
+    if all(kind.endswith("_type") or kind in _TYPE_ERRORS for kind in kinds):
+        return ArgumentTypeError
+    return ConfigError
+
+
+# pydantic's error types (besides its `*_type` ones) that mean "a value of the wrong type"
+_TYPE_ERRORS = {"empty_schedule", "is_instance_of", "int_from_float"}
 
 
 def trainer_signature() -> inspect.Signature:

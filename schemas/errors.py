@@ -7,6 +7,8 @@ draws the tree.
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentIndexError",
+    "ArgumentTypeError",
     "CheckpointError",
     "CheckpointNotFoundError",
     "ConfigError",
@@ -39,6 +41,14 @@ class ConfigError(MisconfigurationError):
 
 class UnknownArgumentError(ConfigError, TypeError):
     """The Trainer got an argument it does not take (a TypeError, as Python raises for it)."""
+
+
+class ArgumentTypeError(ConfigError, TypeError):
+    """A Trainer argument of a type it does not take (a TypeError too, as 0.8.5 raised)."""
+
+
+class ArgumentIndexError(ConfigError, IndexError):
+    """An epoch index below 0 in a Trainer argument (an IndexError too, as 0.8.5 raised)."""
 
 
 class HookOutputError(OrchestratorError, ValueError):

@@ -492,6 +492,32 @@ def test_parse_gpu_ids_rejects_bad_forms(gpus: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "value", "kind"),
+    [
+        ("accumulate_grad_batches", {-1: 3, 1: 4}, IndexError),  # an epoch before the first
+        ("accumulate_grad_batches", {-2: 3}, IndexError),
+        ("accumulate_grad_batches", {}, TypeError),  # no schedule at all
+        ("accumulate_grad_batches", [[2, 3], [4, 6]], TypeError),
+        ("accumulate_grad_batches", {1: 2, 3.0: 4}, TypeError),
+        ("accumulate_grad_batches", {1: 2.5}, TypeError),
+        ("max_epochs", 1.5, TypeError),
+        ("row_log_interval", "10", TypeError),
+    ],
+    ids=repr,
+)
+def test_wrong_types_and_epoch_indices_are_also_the_builtin_errors(name: str, value: Any,
+                                                                   kind: type) -> None:
+    """As 0.8.5 raised them (and Python would): a ConfigError that is a TypeError for a value
+    of the wrong type, an IndexError for an epoch below 0."""
+    with pytest.raises(kind, match=_names_argument(name, value)) as info:
+        build_config(**{name: value})
+    assert isinstance(info.value, ConfigError)
+    with pytest.raises(ConfigError) as plain:  # a value of the right type: neither
+        build_config(max_epochs=0)
+    assert not isinstance(plain.value, (TypeError, IndexError))
+
+
+@pytest.mark.parametrize(
     ("value", "detail"),
     [
         ({0: 0}, "factor must be >= 1"),
@@ -499,7 +525,7 @@ def test_parse_gpu_ids_rejects_bad_forms(gpus: Any) -> None:
         ({0: -2}, "factor must be >= 1"),
         ({-1: 2}, "epochs >= 0"),
         ({0: 1, -5: 2}, "epochs >= 0"),
-        ({}, "epochs >= 0"),
+        ({}, "at least one epoch"),
     ],
     ids=repr,
 )
