@@ -76,8 +76,9 @@ def run_dataloaders(run: Run) -> str:
         data.test = eval_data(run, Hook.TEST_DATALOADER)
         if not data.test.loaders:
             raise MisconfigurationError(
-                f"{type(run.module).__name__} has test_step but no test data: define "
-                "test_dataloader or pass test_dataloaders= to test()"
+                f"{type(run.module).__name__} has test_step but does not implement "
+                "`test_dataloader` (no test data): define test_dataloader or pass "
+                "test_dataloaders= to test()"
             )
     if run.restore is not None:
         run.restore(run)

@@ -122,6 +122,9 @@ def test_limits_take_a_fraction_or_a_count_of_batches(tmp_path: Any) -> None:
     model = CountingModel(n=64, batch_size=8)
     _trainer(tmp_path, limit_val_batches=0.0, num_sanity_val_steps=0).fit(model)
     assert model.val_batches == 0
+    model = CountingModel(n=64, batch_size=8)  # fast_dev_run runs one of each, limits aside
+    _trainer(tmp_path, limit_val_batches=0.0, limit_train_batches=0.5, fast_dev_run=True).fit(model)
+    assert (model.train_batches, model.val_batches) == (1, 1)
     trainer = _trainer(tmp_path, limit_test_batches=0.25)
     trainer.fit(CountingModel(n=64, batch_size=8))
     assert trainer.num_test_batches == []
@@ -397,7 +400,7 @@ def test_fit_and_test_take_dataloaders(tmp_path: Any) -> None:
 
     results = trainer.test(TakesIndex(), test_dataloaders=two_loaders)
     assert len(results) == 2 and all("test_loss" in r for r in results)
-    with pytest.raises(MisconfigurationError, match="no test data"):
+    with pytest.raises(MisconfigurationError, match="does not implement `test_dataloader`"):
         trainer.test()
 
 
