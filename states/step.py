@@ -114,23 +114,27 @@ class TrainingStep:
             self.check_params(batch_idx)
         self.previous_loss = loss  # see end_epoch
         if steps:
-            if self.sync is not None:
-                self.sync(optimizer)
-            if self.grad_norm is not None:
-                self.grad_norm(optimizer, batch_idx, self.factor)
-            if self.clip is not None:
-                self.clip(optimizer)
-            if self.optimizer_step is None:
-                optimizer.step()
-            else:
-                self.optimizer_step(optimizer, opt_idx, batch_idx)
-            if self.before_zero_grad is not None:
-                self.before_zero_grad(optimizer)
-            if self.zero_grad is None:
-                optimizer.zero_grad()
-            else:
-                self.zero_grad(self.progress.epoch, batch_idx, optimizer, opt_idx)
+            self._step(batch_idx, opt_idx, optimizer)
         return output
+
+    def _step(self, batch_idx: int, opt_idx: int, optimizer: Any) -> None:
+        """The step phases of one optimizer, once its accumulated gradients are complete."""
+        if self.sync is not None:
+            self.sync(optimizer)
+        if self.grad_norm is not None:
+            self.grad_norm(optimizer, batch_idx, self.factor)
+        if self.clip is not None:
+            self.clip(optimizer)
+        if self.optimizer_step is None:
+            optimizer.step()
+        else:
+            self.optimizer_step(optimizer, opt_idx, batch_idx)
+        if self.before_zero_grad is not None:
+            self.before_zero_grad(optimizer)
+        if self.zero_grad is None:
+            optimizer.zero_grad()
+        else:
+            self.zero_grad(self.progress.epoch, batch_idx, optimizer, opt_idx)
 
     def end_epoch(self) -> None:
         """Let go of the last step's loss and output. The loss is held until the next step's
