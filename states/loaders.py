@@ -85,10 +85,13 @@ def eval_data(run: Run, hook: Hook) -> EvalData:
     limit = config.eval_limits[1 if hook is Hook.VAL_DATALOADER else 2]
     if config.fast_dev_run:
         limit = 1.0
-    loaders = _overfit_loaders(run) if config.overfit_batches else _eval_loaders(run, hook)
+    step = _STEPS[hook]
+    if config.overfit_batches:  # the training loader, where the module evaluates (0.8.5)
+        loaders = _overfit_loaders(run) if overrides(run.module, step) else None
+    else:
+        loaders = _eval_loaders(run, hook)
     if loaders is None:
         return EvalData()
-    step = _STEPS[hook]
     if not overrides(run.module, step):
         raise MisconfigurationError(
             f"{type(run.module).__name__} has {hook} but no {step}; define {step}"

@@ -176,6 +176,14 @@ def test_overfit_batches_trains_and_evaluates_on_the_same_training_batches(
     assert torch.equal(torch.cat(seen["test"]), first_two)
 
 
+def test_overfit_batches_without_a_validation_step_only_trains(tmp_path: Any) -> None:
+    """As 0.8.5: the training loader stands in for validation only where the module
+    validates (a module without validation_step just trains, overfit or not)."""
+    trainer = _trainer(tmp_path, overfit_batches=2, max_epochs=2)
+    trainer.fit(TrainOnlyModel())
+    assert trainer.global_step == 4 and trainer.num_val_batches == []
+
+
 def test_reload_dataloaders_every_epoch_asks_again_each_epoch(tmp_path: Any) -> None:
     class Reloaded(CountingModel):
         requests = 0
