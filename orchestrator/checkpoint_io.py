@@ -89,7 +89,8 @@ def _local(path: str | os.PathLike[str]) -> Iterator[tuple[Path, str]]:
             with urllib.request.urlopen(text, timeout=60) as response, open(file, "wb") as out:
                 shutil.copyfileobj(response, out)
         except urllib.error.HTTPError as exc:
-            raise CheckpointNotFoundError(
+            kind = CheckpointNotFoundError if exc.code in (404, 410) else CheckpointError
+            raise kind(
                 f"checkpoint {text!r} could not be fetched (HTTP {exc.code} {exc.reason}); "
                 "check the URL, or download the file and pass its path") from None
         except (urllib.error.URLError, OSError) as exc:

@@ -81,9 +81,8 @@ def _val_check_batch(interval: int | float, count: float) -> float:
 def eval_data(run: Run, hook: Hook) -> EvalData:
     """The validation or test loaders of the run (none when the module has none)."""
     config = run.config
-    # fast_dev_run runs one batch of each loader, whatever the limits say (as 0.8.5)
     limit = config.eval_limits[1 if hook is Hook.VAL_DATALOADER else 2]
-    if config.fast_dev_run:
+    if config.fast_dev_run:  # one batch of each loader, whatever the limits say (as 0.8.5)
         limit = 1.0
     step = _STEPS[hook]
     if config.overfit_batches:  # the training loader, where the module evaluates (0.8.5)
