@@ -117,16 +117,15 @@ class TrainerConfig(BaseModel):
     @field_validator("limit_train_batches", "limit_val_batches", "limit_test_batches",
                      "overfit_batches")
     @classmethod
-    def _limit_form(cls, value: int | float, info: Any) -> int | float:
-        empty_ok = info.field_name in ("limit_val_batches", "overfit_batches")
+    def _limit_form(cls, value: int | float) -> int | float:
         if isinstance(value, float) and value > 1 and value.is_integer():
             value = int(value)  # 0.8.5: a whole float above 1 counts batches
         if isinstance(value, float) and not 0 <= value <= 1:
             raise ValueError("a float is a fraction of the batches in [0, 1]; an int counts "
                              "batches (e.g. 0.25 or 10)")
-        if value < 0 or (value == 0 and not empty_ok):
-            raise ValueError("use a fraction in (0, 1] or a count of batches >= 1; 0 would "
-                             "use no batch")
+        if value < 0:
+            raise ValueError("use a fraction in [0, 1] or a count of batches >= 0 (0 skips "
+                             "the stage)")
         return value
 
     @field_validator("track_grad_norm")

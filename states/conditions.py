@@ -29,6 +29,11 @@ def _sanity_check_due(run: Run) -> bool:
     return run.mode == "fit" and run.data.val.enabled
 
 
+def _training_skipped(run: Run) -> bool:
+    train = run.data.train
+    return run.mode == "fit" and train is not None and train.num_batches == 0
+
+
 def _resuming_in_val_check(run: Run) -> bool:
     return run.data.resumed_in == "val_check"
 
@@ -42,6 +47,7 @@ CHECKS: Final[dict[str, Callable[[Run], bool]]] = {
     "fitting": _fitting,
     "testing": _testing,
     "sanity_check_due": _sanity_check_due,
+    "training_skipped": _training_skipped,
     "resuming_in_val_check": _resuming_in_val_check,
     "should_continue": _should_continue,
 }

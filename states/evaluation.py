@@ -47,6 +47,8 @@ def run_evaluation(run: Run, data: EvalData, stage: Stage,
                             count if limit is None else min(count, limit))
                 for idx, (loader, count) in enumerate(zip(data.loaders, data.num_batches))
             ]
+            if not data.enabled:  # every limit 0: no step ran, nothing to gather (as 0.8.5)
+                return None, per_loader
             return _epoch_end(run, stage, per_loader), per_loader
     finally:
         module.train(was_training)

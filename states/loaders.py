@@ -48,6 +48,8 @@ def train_data(run: Run) -> TrainData:
     if shards_loaders(run) and count != math.inf and isinstance(loader, DataLoader):
         mine = len(shard(loader, 0, backend.global_rank, backend.world_size))
         count = 1 if config.fast_dev_run else batch_count(range(mine), limit)
+    if limit == 0:  # limit_train_batches=0: the fit skips training (states.table)
+        return TrainData(loader, 0, math.inf)
     if count == 0:
         raise MisconfigurationError("train_dataloader yields no batches: the dataset is empty")
     return TrainData(loader, count, _val_check_batch(config.val_check_interval, count))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 import transitions.core
 
 import orchestrator as pl
@@ -298,3 +299,65 @@ def test_training_batches_fire_no_trigger(tmp_path: Path, monkeypatch: pytest.Mo
     assert many == Counter({"prepared": 1, "data_prepared": 1, "configured": 1, "loaded": 1,
                             "checked": 1, "validate": 2, "validated": 2})
     assert many_trainer.lifecycle.history == few_trainer.lifecycle.history
+
+
+class _HookCounter(pl.callbacks.Callback):
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        self.calls["on_train_start"] += 1
+
+    def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+        self.calls["on_train_end"] += 1
+
+    def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
+        self.calls["on_validation_end"] += 1
+
+
+@pytest.mark.parametrize("limit", [0, 0.0])
+def test_limit_train_batches_zero_skips_training(tmp_path: Path, limit: float) -> None:
+    """``limit_train_batches=0`` (0.8.5 ran epochs of no batch; Lightning 2 skips the loop):
+    the sanity check runs, then the fit goes to teardown with the weights untouched."""
+    model, counter = BoringModel(), _HookCounter()
+    before = [p.detach().clone() for p in model.parameters()]
+    trainer = _trainer(tmp_path, max_epochs=3, limit_train_batches=limit, callbacks=[counter])
+    assert trainer.fit(model) == 1
+    record = trainer.lifecycle.record()
+    assert record.history == ["init", "prepare_data", "optimizers", "dataloaders",
+                              "sanity_val", "teardown"]
+    assert record.edges()[("sanity_val", "checked", "teardown")] == 1
+    assert record.outcome == "completed"
+    assert trainer.num_training_batches == 0 and trainer.global_step == 0
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert counter.calls == Counter()  # no training: no on_train_start/end, no validation
+
+
+def test_limit_train_batches_zero_without_validation_goes_from_dataloaders(
+        tmp_path: Path) -> None:
+    trainer = _trainer(tmp_path, max_epochs=2, limit_train_batches=0)
+    trainer.fit(TrainOnlyModel())
+    record = trainer.lifecycle.record()
+    assert record.history == ["init", "prepare_data", "optimizers", "dataloaders", "teardown"]
+    assert record.edges()[("dataloaders", "loaded", "teardown")] == 1
+
+
+def test_limit_test_batches_zero_runs_no_test_step(tmp_path: Path) -> None:
+    """As 0.8.5: no test batch, so neither test_step nor test_epoch_end runs."""
+    class _Counting(BoringModel):
+        calls = Counter[str]()
+
+        def test_step(self, batch: Any, batch_idx: int) -> Any:
+            self.calls["test_step"] += 1
+            return super().test_step(batch, batch_idx)
+
+        def test_epoch_end(self, outputs: Any) -> Any:
+            self.calls["test_epoch_end"] += 1
+            return super().test_epoch_end(outputs)
+
+    model = _Counting()
+    trainer = _trainer(tmp_path, max_epochs=1, limit_train_batches=2, limit_test_batches=0)
+    trainer.fit(model)
+    trainer.test(model)
+    assert trainer.num_test_batches == [0]
+    assert model.calls == Counter()
