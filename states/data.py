@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from torch.utils.data import IterableDataset
+from torch.utils.data import DataLoader, IterableDataset
 
 from schemas.errors import MisconfigurationError
 from schemas.outputs import describe_value
@@ -67,6 +68,13 @@ def batch_count(loader: Any, limit: int | float, cap: int | None = None) -> floa
 
 def validate_loaders(hook: str, value: Any, allow_list: bool) -> list[Any]:
     """Check a ``*_dataloader`` return value and give it as a list of loaders."""
+    if not allow_list and isinstance(value, list | tuple) and value \
+            and all(isinstance(item, DataLoader) for item in value):
+        raise MisconfigurationError(
+            f"{hook} returned a {type(value).__name__} of {len(value)} DataLoaders; one "
+            "training loader is supported (its batches would be the loaders themselves): "
+            "return one DataLoader, e.g. over a ConcatDataset of the datasets"
+        )
     loaders = list(value) if allow_list and isinstance(value, list | tuple) else [value]
     for loader in loaders:
         if isinstance(loader, torch.Tensor) or not hasattr(loader, "__iter__"):
@@ -74,6 +82,12 @@ def validate_loaders(hook: str, value: Any, allow_list: bool) -> list[Any]:
                 f"{hook} returned {describe_value(loader)}; return a torch DataLoader"
                 + (" or a list of them" if allow_list else "")
             )
+        if has_iterable_dataset(loader) and has_len(loader):
+            warnings.warn(
+                f"{hook}: Your `IterableDataset` has `__len__` defined; with several loader "
+                "workers each iterates the whole dataset, so samples repeat unless its "
+                "__iter__ splits the work by torch.utils.data.get_worker_info()",
+                UserWarning, stacklevel=3)
     return loaders
 
 

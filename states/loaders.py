@@ -56,8 +56,9 @@ def train_data(run: Run) -> TrainData:
 
 
 def _train_loader(run: Run) -> Any:
-    loader = run.loader_overrides.get(Hook.TRAIN_DATALOADER) \
-        or run.hooks.call(Hook.TRAIN_DATALOADER)
+    loader = run.loader_overrides.get(Hook.TRAIN_DATALOADER)
+    if loader is None:  # not `or`: the truth of an unsized DataLoader calls its len()
+        loader = run.hooks.call(Hook.TRAIN_DATALOADER)
     return validate_loaders(Hook.TRAIN_DATALOADER, loader, allow_list=False)[0]
 
 

@@ -6,13 +6,16 @@ arithmetic), for every kind of training loader.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import torch
 from torch.utils.data import DataLoader, IterableDataset, TensorDataset
 
 import orchestrator as pl
+from schemas.errors import MisconfigurationError
 from tests.helpers import (
     BoringModel,
     RecordingLogger,
@@ -182,3 +185,49 @@ def test_a_sized_train_only_loader_still_trains_every_batch(tmp_path: Any) -> No
 
     trainer = _fit(tmp_path, Plain(), max_epochs=3)
     assert trainer.global_step == 9
+
+
+class SizedStream(Stream):
+    """An IterableDataset that also claims a length (each loader worker would repeat it)."""
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+def test_an_iterable_dataset_with_a_len_warns_for_every_stage(tmp_path: Any) -> None:
+    loader = DataLoader(SizedStream(16), batch_size=4)
+    model = BoringModel()
+    trainer = quiet_trainer(tmp_path, max_epochs=1, logger=False, checkpoint_callback=False)
+    with pytest.warns(UserWarning, match=r"train_dataloader: Your `IterableDataset` has "
+                                         r"`__len__` defined.*get_worker_info"):
+        trainer.fit(model, train_dataloader=loader)
+    with pytest.warns(UserWarning, match="test_dataloader: Your `IterableDataset` has"):
+        trainer.test(model, test_dataloaders=[loader])
+
+
+def test_an_iterable_dataset_without_a_len_does_not_warn(tmp_path: Any) -> None:
+    trainer = quiet_trainer(tmp_path, max_epochs=1, logger=False, checkpoint_callback=False)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*IterableDataset")
+        trainer.fit(BoringModel(), train_dataloader=DataLoader(Stream(16), batch_size=4))
+
+
+@pytest.mark.parametrize("container", [list, tuple])
+def test_train_dataloader_returning_several_loaders_is_refused(
+        tmp_path: Any, container: type) -> None:
+    """Issue 17: a list counted as an iterable of batches, so training_step got DataLoaders."""
+    loaders = container([DataLoader(regression_data(8), batch_size=4)] * 2)
+    trainer = quiet_trainer(tmp_path, max_epochs=1, logger=False, checkpoint_callback=False)
+    with pytest.raises(MisconfigurationError,
+                       match=rf"train_dataloader returned a {container.__name__} of 2 "
+                             "DataLoaders; one training loader is supported"):
+        trainer.fit(Recording(loader=loaders))
+
+
+def test_train_dataloader_may_be_a_plain_list_of_batches(tmp_path: Any) -> None:
+    """A list of (x, y) batches is an iterable of batches, as before (not loaders)."""
+    x, y = regression_data(8).tensors
+    batches = list(zip(x.split(4), y.split(4), strict=True))
+    model = Recording(loader=batches)
+    _fit(tmp_path, model, max_epochs=1)
+    assert model.batches == [(0, 0), (0, 1)]
