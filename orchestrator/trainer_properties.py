@@ -11,6 +11,7 @@ from backends.base import Backend
 from schemas.config import TrainerConfig
 from schemas.errors import ConfigError
 from states.metrics import MetricStore, to_floats
+from states.optim import Optimization
 from states.progress import RunProgress
 from states.run import Run, RunState
 from states.schedule import accumulation, validates_this_epoch
@@ -112,8 +113,16 @@ class TrainerProperties:
 
     @property
     def lr_schedulers(self) -> list[dict[str, Any]]:
-        return [{"scheduler": c.scheduler, "interval": c.interval, "frequency": c.frequency,
-                 "monitor": c.monitor, "name": c.name} for c in self.scheduler_configs]
+        return [config.as_dict() for config in self.scheduler_configs]
+
+    @staticmethod
+    def init_optimizers(model: Any) -> tuple[list[Any], list[dict[str, Any]], list[int]]:
+        """What ``model.configure_optimizers()`` returns, read as a fit reads it: the
+        optimizers, the scheduler entries and the optimizer frequencies (0.8.5's method)."""
+        optimization = Optimization()
+        optimization.configure(model.configure_optimizers())
+        return (optimization.optimizers, [c.as_dict() for c in optimization.schedulers],
+                optimization.frequencies)
 
     def get_model(self) -> Any:
         """The LightningModule being trained (0.8's ``trainer.get_model()``)."""

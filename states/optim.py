@@ -6,12 +6,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import warnings
+
 import torch
 
 from schemas.errors import CheckpointError, MisconfigurationError
 from schemas.outputs import describe_value
 
-__all__ = ["Optimization", "OptimizerStates", "SchedulerConfig", "SchedulerStates",
+__all__ = ["NoOptimizer", "Optimization", "OptimizerStates", "SchedulerConfig", "SchedulerStates",
            "optimizer_frequencies", "parse_optimizers", "step_schedulers"]
 
 _FORMS = (
@@ -33,6 +35,13 @@ class SchedulerConfig:
     @property
     def reduce_on_plateau(self) -> bool:
         return isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
+
+    def as_dict(self) -> dict[str, Any]:
+        """0.8.5's form of a scheduler entry (``trainer.lr_schedulers``); ``name`` if given."""
+        entry = {"scheduler": self.scheduler, "interval": self.interval,
+                 "frequency": self.frequency, "reduce_on_plateau": self.reduce_on_plateau,
+                 "monitor": self.monitor}
+        return entry if self.name is None else {**entry, "name": self.name}
 
 
 @dataclass
@@ -109,8 +118,27 @@ class SchedulerStates:
             config.scheduler.load_state_dict(saved)
 
 
+class NoOptimizer(torch.optim.Optimizer):
+    """Stands in when ``configure_optimizers`` returns None: steps change nothing (0.8.5 and
+    Lightning 2 run such a fit the same way, training_step and backward included)."""
+
+    def __init__(self) -> None:
+        super().__init__([torch.zeros(1)], {})
+
+    def step(self, closure: Any = None) -> Any:  # type: ignore[override]
+        return closure() if closure is not None else None
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        pass
+
+
 def parse_optimizers(returned: Any) -> tuple[list[torch.optim.Optimizer], list[SchedulerConfig]]:
     """Accept every return form of the seed's ``configure_optimizers``."""
+    if returned is None:
+        warnings.warn("configure_optimizers returned None: this fit will run with no optimizer "
+                      "(training_step and backward run, the weights do not change); return "
+                      "an optimizer to train", UserWarning, stacklevel=2)
+        return [NoOptimizer()], []
     if isinstance(returned, torch.optim.Optimizer):
         return [returned], []
     if isinstance(returned, Mapping):

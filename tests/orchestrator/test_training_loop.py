@@ -446,3 +446,54 @@ def test_optimizer_frequencies_take_turns_by_batch(tmp_path: Any) -> None:
 
     with pytest.raises(MisconfigurationError, match=r"frequencies \[0\].*int >= 1"):
         _fit(tmp_path, Bad(n=128), max_epochs=1)
+
+
+def test_configure_optimizers_returning_none_warns_and_runs_without_an_optimizer(
+        tmp_path: Any) -> None:
+    """0.8.5 and Lightning 2: training_step and backward run, the weights stay as they were."""
+    steps: list[int] = []
+
+    class NoOptimizer(TrainOnlyModel):
+        def configure_optimizers(self) -> Any:
+            return None
+
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            steps.append(batch_idx)
+            return super().training_step(batch, batch_idx)
+
+    model = NoOptimizer()
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.warns(UserWarning, match="configure_optimizers returned None: this fit will "
+                                         "run with no optimizer"):
+        trainer = _fit(tmp_path, model, max_epochs=1)
+    assert steps and trainer.global_step == len(steps)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert all(p.grad is not None for p in model.parameters())  # backward ran
+
+
+def test_init_optimizers_reads_configure_optimizers_as_a_fit_does() -> None:
+    model = TrainOnlyModel()
+    opt_a = torch.optim.Adam(model.parameters(), lr=0.002)
+    opt_b = torch.optim.SGD(model.parameters(), lr=0.002)
+    step_a = torch.optim.lr_scheduler.StepLR(opt_a, 10)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt_b)
+    entry = dict(scheduler=step_a, interval="epoch", frequency=1, reduce_on_plateau=False,
+                 monitor="val_loss")
+    cases: list[tuple[Any, tuple[list[Any], list[Any], list[int]]]] = [
+        (opt_a, ([opt_a], [], [])),
+        ((opt_a, opt_b), ([opt_a, opt_b], [], [])),
+        (([opt_a], [step_a]), ([opt_a], [entry], [])),
+        ({"optimizer": opt_a, "lr_scheduler": step_a}, ([opt_a], [entry], [])),
+        (({"optimizer": opt_a, "lr_scheduler": step_a, "frequency": 1},
+          {"optimizer": opt_b, "lr_scheduler": {"scheduler": plateau, "name": "p"},
+           "frequency": 5}),
+         ([opt_a, opt_b], [entry, dict(entry, scheduler=plateau, reduce_on_plateau=True,
+                                       name="p")], [1, 5])),
+    ]
+    for returned, expected in cases:
+        model.configure_optimizers = lambda returned=returned: returned  # type: ignore[method-assign]
+        assert pl.Trainer.init_optimizers(model) == expected
+    model.configure_optimizers = lambda: None  # type: ignore[method-assign]
+    with pytest.warns(UserWarning, match="will run with no optimizer"):
+        optimizers, schedulers, frequencies = pl.Trainer.init_optimizers(model)
+    assert (len(optimizers), schedulers, frequencies) == (1, [], [])
