@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from loguru import logger
 
 from states.conditions import bind_conditions
@@ -43,6 +45,13 @@ def drive(run: Run, start: str = "init") -> Outcome:
     return outcome
 
 
+# a run's outcome in the words 0.8.5 passes to LightningLoggerBase.finalize
+_LOGGER_STATUS: Final[dict[Outcome, str]] = {
+    "completed": "success", "stopped_early": "success", "failed": "failed",
+    "interrupted": "aborted",
+}
+
+
 def _teardown(run: Run, outcome: Outcome, error: str | None) -> None:
     lifecycle = run.lifecycle
     if lifecycle.state != "teardown":
@@ -55,7 +64,7 @@ def _teardown(run: Run, outcome: Outcome, error: str | None) -> None:
     finally:
         try:
             run.hooks.call(Hook.TEARDOWN, run.mode)
-            run.loggers.finalize(outcome)
+            run.loggers.finalize(_LOGGER_STATUS[outcome])
         except Exception:  # never hide the run's own error behind a teardown error
             if outcome != "failed":
                 raise

@@ -7,7 +7,9 @@ from argparse import Namespace
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["LightningLoggerBase", "LoggerCollection", "hparams_as_dict"]
+from orchestrator.loggers.aggregate import StepAggregator, merge_dicts
+
+__all__ = ["LightningLoggerBase", "LoggerCollection", "hparams_as_dict", "merge_dicts"]
 
 
 class LightningLoggerBase(ABC):
@@ -38,7 +40,8 @@ class LightningLoggerBase(ABC):
         """Flush what was recorded to disk."""
 
     def finalize(self, status: str) -> None:
-        """Flush and close at the end of a run; ``status`` says how it ended."""
+        """Flush and close at the end of a run; ``status`` says how it ended: ``"success"``,
+        ``"failed"`` or ``"aborted"`` (a KeyboardInterrupt), in 0.8.5's words."""
         self.save()
 
     def write_pending(self) -> None:  # noqa: B027 - loggers that write at once need nothing
@@ -51,6 +54,43 @@ class LightningLoggerBase(ABC):
     def state_dict(self) -> dict[str, Any]:
         """The logger's identity, stored in checkpoints."""
         return {"name": str(self.name), "version": self.version}
+
+    @property
+    def save_dir(self) -> str | None:
+        """The folder the logger writes under, or None where it keeps nothing locally."""
+        return None
+
+    def update_agg_funcs(self, agg_key_funcs: dict[str, Any] | None = None,
+                         agg_default_func: Any = None) -> None:
+        """How ``agg_and_log_metrics`` merges the rows of one step: a function per key
+        (a list of values -> one value), and the default (the mean)."""
+        aggregator = self._aggregator
+        if agg_key_funcs:
+            aggregator.key_funcs.update(agg_key_funcs)
+        if agg_default_func is not None:
+            aggregator.default_func = agg_default_func
+
+    def agg_and_log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        """Log the rows given for one step as one merged row, once a row of another step
+        comes (or at ``close()``)."""
+        released = self._aggregator.add(metrics, step)
+        if released is not None:
+            self.log_metrics(released[1], released[0])
+
+    def close(self) -> None:
+        """Log the row ``agg_and_log_metrics`` still keeps, then save."""
+        released = self._aggregator.flush()
+        if released is not None:
+            self.log_metrics(released[1], released[0])
+        self.save()
+
+    @property
+    def _aggregator(self) -> StepAggregator:
+        # made on first use: subclasses need not call LightningLoggerBase.__init__
+        aggregator = self.__dict__.get("_step_aggregator")
+        if aggregator is None:
+            aggregator = self.__dict__["_step_aggregator"] = StepAggregator()
+        return aggregator
 
     def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: B027 - no versions
         """Continue the run ``state`` names: a fit resumed from a checkpoint (``state['step']``
@@ -94,6 +134,14 @@ class LoggerCollection(LightningLoggerBase):
     def finalize(self, status: str) -> None:
         for lg in self.loggers:
             lg.finalize(status)
+
+    def agg_and_log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        for lg in self.loggers:
+            lg.agg_and_log_metrics(metrics, step)
+
+    def close(self) -> None:
+        for lg in self.loggers:
+            lg.close()
 
     def write_pending(self) -> None:
         for lg in self.loggers:

@@ -34,7 +34,7 @@ class TensorBoardLogger(LightningLoggerBase):
 
     def __init__(self, save_dir: str | os.PathLike[str], name: str | None = "lightning_logs",
                  version: int | str | None = None, **writer_kwargs: Any) -> None:
-        self.save_dir = os.fspath(save_dir)
+        self._save_dir = os.fspath(save_dir)
         self._name = name or ""
         self.hparams: dict[str, Any] = {}
         self._version = version
@@ -43,6 +43,10 @@ class TensorBoardLogger(LightningLoggerBase):
         self._purge_step: int | None = None
         self._rows: list[tuple[int | None, dict[str, float]]] = []  # logged, not yet written
         self._background: _RowWriter | None = None
+
+    @property
+    def save_dir(self) -> str:
+        return self._save_dir
 
     @property
     def name(self) -> str:

@@ -308,9 +308,9 @@ def test_log_save_interval_and_finalize(tmp_path: Path) -> None:
         expected.append(("log_metrics", step))
         if (step + 1) % 2 == 0:
             expected.append(("save",))
-    expected.append(("finalize", "completed"))
+    expected.append(("finalize", "success"))
     assert calls == expected
-    assert [c for c in recorder.calls if c[0] == "finalize"] == [("finalize", "completed")]
+    assert [c for c in recorder.calls if c[0] == "finalize"] == [("finalize", "success")]
     first_row = recorder.calls[0][2]
     assert set(first_row) == {"train_loss", "epoch"}
     assert first_row["epoch"] == 0.0
@@ -325,7 +325,8 @@ def test_recording_logger_gets_hyperparams(tmp_path: Path) -> None:
     assert ("log_hyperparams", {"lr": 0.1}) in recorder.calls
 
 
-def test_finalize_reports_stopped_early(tmp_path: Path) -> None:
+def test_finalize_reports_an_early_stop_as_success(tmp_path: Path) -> None:
+    """0.8.5's words: a run that ends without an error is a "success" for its loggers."""
     recorder = RecordingLogger()
     early = pl.callbacks.EarlyStopping(monitor="loss", patience=1)
 
@@ -339,7 +340,29 @@ def test_finalize_reports_stopped_early(tmp_path: Path) -> None:
     trainer.fit(Constant())
 
     assert trainer.lifecycle.outcome == "stopped_early"
-    assert [c for c in recorder.calls if c[0] == "finalize"] == [("finalize", "stopped_early")]
+    assert [c for c in recorder.calls if c[0] == "finalize"] == [("finalize", "success")]
+
+
+class _Failing(TrainOnlyModel):
+    def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        raise RuntimeError("boom")
+
+
+class _Interrupted(TrainOnlyModel):
+    def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(("model", "status"), [(_Failing, "failed"), (_Interrupted, "aborted")])
+def test_finalize_reports_a_failed_or_interrupted_run(
+        tmp_path: Path, model: type, status: str) -> None:
+    recorder = RecordingLogger()
+    trainer = quiet_trainer(tmp_path, max_epochs=1, logger=recorder, checkpoint_callback=False)
+    try:
+        trainer.fit(model())
+    except RuntimeError:
+        pass
+    assert [c for c in recorder.calls if c[0] == "finalize"] == [("finalize", status)]
 
 
 # wrong arguments
@@ -440,3 +463,60 @@ def test_tensorboard_logger_writes_hparams_yaml_and_takes_metrics(tmp_path: Path
     logger.log_hyperparams(argparse.Namespace(batch_size=32))
     saved = load_hparams_from_yaml(Path(logger.log_dir) / TensorBoardLogger.NAME_HPARAMS_FILE)
     assert saved == {"lr": 0.1, "layers": 2, "batch_size": 32}
+
+
+# 0.8.5's aggregation of rows logged at one step, close(), save_dir
+class _History(RecordingLogger):
+    def history(self) -> dict[int | None, dict[str, float]]:
+        rows: dict[int | None, dict[str, float]] = {}
+        for call in self.calls:
+            if call[0] == "log_metrics":
+                rows.setdefault(call[1], {}).update(call[2])
+        return rows
+
+
+def test_agg_and_log_metrics_merges_the_rows_of_a_step_when_the_next_step_comes() -> None:
+    logger = _History()
+    losses = [0.1, 0.2, 0.3, 0.4, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0]
+    for i, loss in enumerate(losses):
+        logger.agg_and_log_metrics({"loss": loss}, step=i // 5)
+    assert logger.history() == {0: {"loss": pytest.approx(0.3)}}
+    logger.close()
+    assert logger.history() == {0: {"loss": pytest.approx(0.3)}, 1: {"loss": 3.0}}
+    assert logger.calls[-1] == ("save",)
+    logger.close()  # nothing kept: no second row
+    assert sum(c[0] == "log_metrics" for c in logger.calls) == 2
+
+
+def test_update_agg_funcs_sets_a_function_per_key_and_the_default() -> None:
+    logger = _History()
+    logger.update_agg_funcs({"acc": max}, agg_default_func=min)
+    for step, (loss, acc) in enumerate([(3.0, 0.1), (1.0, 0.9), (2.0, 0.5)]):
+        logger.agg_and_log_metrics({"loss": loss, "acc": acc}, step=0 if step < 2 else 1)
+    logger.close()
+    assert logger.history() == {0: {"loss": 1.0, "acc": 0.9}, 1: {"loss": 2.0, "acc": 0.5}}
+
+
+def test_merge_dicts_reduces_each_key_and_merges_nested_dicts() -> None:
+    from orchestrator.loggers.base import merge_dicts
+    d1 = {"a": 1.7, "b": 2.0, "c": 1, "d": {"d1": 1, "d3": 3}}
+    d2 = {"a": 1.1, "b": 2.2, "v": 1, "d": {"d1": 2, "d2": 3}}
+    d3 = {"a": 1.1, "v": 2.3, "d": {"d3": 3, "d4": {"d5": 1}}}
+    merged = merge_dicts([d1, d2, d3], {"a": lambda v: sum(v) / len(v), "v": max,
+                                        "d": {"d1": sum}}, min)
+    assert merged == {"a": pytest.approx(1.3), "b": 2.0, "c": 1, "v": 2.3,
+                      "d": {"d1": 3, "d2": 3, "d3": 3, "d4": {"d5": 1}}}
+
+
+def test_logger_collection_closes_and_aggregates_through_every_logger() -> None:
+    first, second = _History(), _History()
+    collection = pl.loggers.LoggerCollection([first, second])
+    collection.agg_and_log_metrics({"loss": 1.0}, step=0)
+    collection.agg_and_log_metrics({"loss": 3.0}, step=0)
+    collection.close()
+    assert first.history() == second.history() == {0: {"loss": 2.0}}
+
+
+def test_save_dir_is_none_unless_the_logger_writes_locally(tmp_path: Path) -> None:
+    assert RecordingLogger().save_dir is None
+    assert pl.loggers.TensorBoardLogger(tmp_path).save_dir == str(tmp_path)
