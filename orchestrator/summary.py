@@ -16,6 +16,7 @@ from schemas.errors import HardwareUnavailableError, MisconfigurationError
 __all__ = [
     "PARAMETER_NUM_UNITS",
     "UNKNOWN_SIZE",
+    "LayerSummary",
     "ModelSummary",
     "get_gpu_memory_map",
     "get_human_readable_count",
@@ -27,8 +28,52 @@ UNKNOWN_SIZE = "?"
 PARAMETER_NUM_UNITS = [" ", "K", "M", "B", "T"]
 
 Shape: TypeAlias = list[Any] | str
-_NOT_CALLED: tuple[Shape, Shape] = (UNKNOWN_SIZE, UNKNOWN_SIZE)
 _NVIDIA_SMI = ["nvidia-smi", "--query-gpu=memory.used", "--format=csv,nounits,noheader"]
+
+
+class LayerSummary:
+    """One layer of a summary: its type, parameter count and the input and output shapes of
+    its first call, which a forward hook records (the hook removes itself once called, or at
+    ``detach_hook()``).
+
+    Args:
+        module: The layer.
+    """
+
+    def __init__(self, module: nn.Module) -> None:
+        self._module = module
+        self._in_size: Shape | None = None
+        self._out_size: Shape | None = None
+        self._hook_handle = module.register_forward_hook(self._record)
+
+    def _record(self, _module: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
+        first = inputs[0] if len(inputs) == 1 else inputs
+        self._in_size, self._out_size = _shape_of(first), _shape_of(output)
+        self.detach_hook()  # a layer called again keeps its first shapes
+
+    def detach_hook(self) -> None:
+        """Remove the shape hook from the layer (safe to call twice)."""
+        self._hook_handle.remove()
+
+    @property
+    def in_size(self) -> Shape:
+        """The input shape of the first call; ``'?'`` when not called or of no known shape."""
+        return self._in_size or UNKNOWN_SIZE
+
+    @property
+    def out_size(self) -> Shape:
+        """The output shape of the first call; ``'?'`` when not called or of no known shape."""
+        return self._out_size or UNKNOWN_SIZE
+
+    @property
+    def layer_type(self) -> str:
+        """The class name of the layer, such as ``'Linear'``."""
+        return type(self._module).__name__
+
+    @property
+    def num_parameters(self) -> int:
+        """The number of parameters in the layer, its submodules included."""
+        return sum(p.numel() for p in self._module.parameters())
 
 
 class ModelSummary:
@@ -39,7 +84,8 @@ class ModelSummary:
     model itself. When ``model.example_input_array`` is set, the model runs it once, in eval
     mode and without gradients, and goes back to the training mode it had; a list or tuple
     is passed as positional arguments, a dict as keyword arguments. Layers the forward pass
-    does not call show ``'?'``.
+    does not call, and inputs of no shape (a number, a 0-dim tensor, keyword arguments only),
+    show ``'?'``, as in Lightning 0.8.5.
 
     Args:
         model: The module to summarize.
@@ -68,10 +114,19 @@ class ModelSummary:
         self._model = model
         self._mode = mode
         self._example = getattr(model, "example_input_array", None)
-        self._layers = self._select_layers()
-        self._shapes: dict[str, tuple[Shape, Shape]] = {}
-        if self._example is not None:
-            self._shapes = _record_shapes(model, self._layers, self._example)
+        self._layers = self.summarize()
+
+    def summarize(self) -> dict[str, LayerSummary]:
+        """Each layer's summary by name, shapes recorded from ``example_input_array`` (if
+        set); every shape hook is removed on return."""
+        layers = {name: LayerSummary(module) for name, module in self._select_layers()}
+        try:
+            if self._example is not None:
+                _forward_example(self._model, self._example)
+        finally:
+            for layer in layers.values():
+                layer.detach_hook()
+        return layers
 
     def _select_layers(self) -> list[tuple[str, nn.Module]]:
         if self._mode == self.MODE_TOP:
@@ -81,32 +136,32 @@ class ModelSummary:
     @property
     def named_modules(self) -> list[tuple[str, nn.Module]]:
         """The summarized layers as ``(name, module)`` pairs, in registration order."""
-        return list(self._layers)
+        return self._select_layers()
 
     @property
     def layer_names(self) -> list[str]:
         """The qualified name of each layer, such as ``'net.0'``."""
-        return [name for name, _ in self._layers]
+        return list(self._layers)
 
     @property
     def layer_types(self) -> list[str]:
         """The class name of each layer, such as ``'Linear'``."""
-        return [type(module).__name__ for _, module in self._layers]
+        return [layer.layer_type for layer in self._layers.values()]
 
     @property
     def in_sizes(self) -> list[Shape]:
         """The input shape each layer saw first, or ``'?'``."""
-        return [self._shapes.get(name, _NOT_CALLED)[0] for name in self.layer_names]
+        return [layer.in_size for layer in self._layers.values()]
 
     @property
     def out_sizes(self) -> list[Shape]:
         """The output shape each layer gave first, or ``'?'``."""
-        return [self._shapes.get(name, _NOT_CALLED)[1] for name in self.layer_names]
+        return [layer.out_size for layer in self._layers.values()]
 
     @property
     def param_nums(self) -> list[int]:
         """The number of parameters in each layer, its submodules included."""
-        return [sum(p.numel() for p in module.parameters()) for _, module in self._layers]
+        return [layer.num_parameters for layer in self._layers.values()]
 
     def __str__(self) -> str:
         columns: list[tuple[str, list[Any]]] = [
@@ -168,22 +223,12 @@ def _device_of(model: nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
-def _record_shapes(model: nn.Module, layers: list[tuple[str, nn.Module]],
-                   example: Any) -> dict[str, tuple[Shape, Shape]]:
-    """The (input, output) shapes of each layer's first call in one forward pass of ``example``."""
-    shapes: dict[str, tuple[Shape, Shape]] = {}
-
-    def recorder(name: str) -> Any:
-        def hook(_module: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
-            if name not in shapes:  # a layer called twice keeps its first shapes
-                first = inputs[0] if len(inputs) == 1 else inputs
-                shapes[name] = (_shape_of(first) if inputs else UNKNOWN_SIZE, _shape_of(output))
-        return hook
-
+def _forward_example(model: nn.Module, example: Any) -> None:
+    """One forward pass of ``example`` on the model's device, in eval mode, without gradients;
+    the model's training mode is restored afterwards."""
     device = _device_of(model)
     transfer = getattr(model, "transfer_batch_to_device", None)
     example = transfer(example, device) if callable(transfer) else move_to(example, device)
-    handles = [module.register_forward_hook(recorder(name)) for name, module in layers]
     was_training = model.training
     model.eval()
     try:
@@ -196,9 +241,6 @@ def _record_shapes(model: nn.Module, layers: list[tuple[str, nn.Module]],
                 model(example)
     finally:
         model.train(was_training)
-        for handle in handles:
-            handle.remove()
-    return shapes
 
 
 def _format_table(columns: list[tuple[str, list[Any]]]) -> str:

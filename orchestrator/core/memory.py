@@ -3,11 +3,12 @@
 from orchestrator.summary import (
     PARAMETER_NUM_UNITS,
     UNKNOWN_SIZE,
+    LayerSummary,
     ModelSummary,
     get_gpu_memory_map,
     get_human_readable_count,
     get_memory_profile,
 )
 
-__all__ = ["PARAMETER_NUM_UNITS", "UNKNOWN_SIZE", "ModelSummary", "get_gpu_memory_map",
+__all__ = ["PARAMETER_NUM_UNITS", "UNKNOWN_SIZE", "LayerSummary", "ModelSummary", "get_gpu_memory_map",
            "get_human_readable_count", "get_memory_profile"]

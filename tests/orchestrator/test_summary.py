@@ -16,6 +16,7 @@ from orchestrator import summary
 from orchestrator.summary import (
     PARAMETER_NUM_UNITS,
     UNKNOWN_SIZE,
+    LayerSummary,
     ModelSummary,
     get_gpu_memory_map,
     get_human_readable_count,
@@ -64,7 +65,8 @@ def test_constants_and_modes() -> None:
     assert ModelSummary.MODE_DEFAULT == "top"
     assert ModelSummary.MODES == ["full", "top"]
     assert set(summary.__all__) == {
-        "ModelSummary", "UNKNOWN_SIZE", "PARAMETER_NUM_UNITS", "get_human_readable_count",
+        "ModelSummary", "LayerSummary", "UNKNOWN_SIZE", "PARAMETER_NUM_UNITS",
+        "get_human_readable_count",
         "get_memory_profile", "get_gpu_memory_map", "weights_summary"}
 
 
@@ -297,3 +299,59 @@ def test_failing_standin_nvidia_smi_is_a_clear_error(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     with pytest.raises(HardwareUnavailableError, match="exited with 9: 'NVIDIA-SMI has failed'"):
         get_gpu_memory_map()
+
+
+@pytest.mark.parametrize("mode", ["top", "full"])
+def test_summarize_gives_a_layer_summary_per_name_with_every_hook_removed(mode: str) -> None:
+    model = Nested(torch.zeros(6, 8))
+    table = ModelSummary(model, mode=mode)
+    layers = table.summarize()
+    assert list(layers) == table.layer_names
+    assert all(isinstance(layer, LayerSummary) for layer in layers.values())
+    assert [layer.in_size for layer in layers.values()] == table.in_sizes
+    assert [layer.layer_type for layer in layers.values()] == table.layer_types
+    assert [layer.num_parameters for layer in layers.values()] == table.param_nums
+    assert not any(module._forward_hooks for module in model.modules())
+    for layer in layers.values():  # the one never called too
+        handle = layer._hook_handle
+        assert handle.id not in handle.hooks_dict_ref()
+
+
+def test_a_layer_summary_keeps_its_first_call_and_unhooks_itself() -> None:
+    linear = nn.Linear(3, 2)
+    layer = LayerSummary(linear)
+    assert (layer.in_size, layer.out_size, layer.layer_type, layer.num_parameters) == (
+        UNKNOWN_SIZE, UNKNOWN_SIZE, "Linear", 8)
+    linear(torch.zeros(4, 3))
+    linear(torch.zeros(7, 3))
+    assert (layer.in_size, layer.out_size) == ([4, 3], [4, 2])
+    assert not linear._forward_hooks
+    layer.detach_hook()  # twice is harmless
+
+
+class AnyInput(pl.LightningModule):
+    def __init__(self, example: Any) -> None:
+        super().__init__()
+        self.layer = _Passthrough()
+        self.example_input_array = example
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        return self.layer(*args, **kwargs)
+
+
+class _Passthrough(nn.Module):
+    def forward(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+@pytest.mark.parametrize(("example", "expected"), [
+    ([], UNKNOWN_SIZE),  # no positional input
+    ((1, 2, 3), [UNKNOWN_SIZE] * 3),  # numbers have no shape
+    (torch.tensor(0.0), UNKNOWN_SIZE),  # a 0-dim tensor shows '?', as 0.8.5
+    ({"tensor": torch.zeros(1, 2, 3)}, UNKNOWN_SIZE),  # keyword inputs are not recorded
+    (torch.zeros(2, 3, 4), [2, 3, 4]),
+    ([torch.zeros(2, 3), torch.zeros(4, 5)], [[2, 3], [4, 5]]),
+    ((torch.zeros(2, 3), torch.zeros(4, 5)), [[2, 3], [4, 5]]),
+])
+def test_input_sizes_of_every_example_form(example: Any, expected: Any) -> None:
+    assert ModelSummary(AnyInput(example)).in_sizes == [expected]
