@@ -10,5 +10,5 @@ from orchestrator.summary import (
     get_memory_profile,
 )
 
-__all__ = ["PARAMETER_NUM_UNITS", "UNKNOWN_SIZE", "LayerSummary", "ModelSummary", "get_gpu_memory_map",
-           "get_human_readable_count", "get_memory_profile"]
+__all__ = ["PARAMETER_NUM_UNITS", "UNKNOWN_SIZE", "LayerSummary", "ModelSummary",
+           "get_gpu_memory_map", "get_human_readable_count", "get_memory_profile"]
