@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from schemas.config_legacy import DEPRECATED, translate
+from schemas.config_legacy import DEPRECATED, OLDER, translate
 from schemas.errors import ArgumentIndexError, ArgumentTypeError, ConfigError, UnknownArgumentError
 
 __all__ = ["DISTRIBUTED_BACKENDS", "PRECISIONS", "TrainerConfig", "build_config",
@@ -104,7 +104,7 @@ class TrainerConfig(BaseModel):
     truncated_bptt_steps: StrictInt | None = Field(None, ge=1)
     terminate_on_nan: StrictBool = False
     resume_from_checkpoint: PathArg = None
-    profiler: Any = None
+    profiler: StrictBool | Any | None = None  # True, or a profiler object (checked below)
     benchmark: StrictBool = False
     deterministic: StrictBool = False
     reload_dataloaders_every_epoch: StrictBool = False
@@ -290,16 +290,14 @@ _TYPE_ERRORS = {"empty_schedule", "is_instance_of", "int_from_float"}
 
 
 def trainer_signature() -> inspect.Signature:
-    """``Trainer.__init__``'s signature: every config field with its type and default, 0.8.5's
-    deprecated arguments (default None), and ``**older_names`` (``OLDER``)."""
+    """``Trainer.__init__``'s signature: every config field with its type and default, then
+    0.8.5's deprecated arguments and the older names (``OLDER``), each with default None."""
     params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=field.default,
                                  annotation=_plain(field.annotation))
                for name, field in TrainerConfig.model_fields.items()]
     params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
-                                 annotation=Any) for name in DEPRECATED]
-    params.append(inspect.Parameter("older_names", inspect.Parameter.VAR_KEYWORD,
-                                    annotation=Any))
+                                 annotation=Any) for name in (*DEPRECATED, *OLDER)]
     return inspect.Signature(params)
 
 

@@ -63,7 +63,7 @@ def translate(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         if old not in result:
             continue
         value = result.pop(old)
-        if value is None and old in DEPRECATED:  # 0.8.5's default for these: not given
+        if value is None:  # their default in Trainer's signature: not given
             continue
         _warn(old, renamed)
         if renamed.new is None:

@@ -34,7 +34,7 @@ from orchestrator.trainer_properties import TrainerProperties
 from orchestrator.tuning import TrainerTuning
 from orchestrator.wiring import build_callbacks, build_logger, build_profiler, default_root
 from schemas.config import build_config, trainer_signature
-from schemas.config_legacy import DEPRECATED
+from schemas.config_legacy import DEPRECATED, OLDER
 from schemas.errors import MisconfigurationError
 from schemas.outputs import OutputValidator
 from states.drive import drive
@@ -68,8 +68,8 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
         >>> trainer.test()
     """
 
-    # no command-line option for these (0.8.5's DEPRECATED_IN_0_9)
-    deprecated_arg_names = ("use_amp", "show_progress_bar", "num_tpu_cores")
+    # no command-line option for these: 0.8.5's DEPRECATED_IN_0_9, and the pre-0.8 names
+    deprecated_arg_names = ("use_amp", "show_progress_bar", "num_tpu_cores", *OLDER)
 
     def __init__(self, **kwargs: Any) -> None:
         self.config = build_config(**kwargs)

@@ -338,3 +338,22 @@ def test_trainer_defaults_from_an_empty_command_line(tmp_path: Any) -> None:
     for name in ("max_epochs", "min_epochs", "gpus", "precision", "row_log_interval",
                  "val_check_interval", "num_sanity_val_steps"):
         assert getattr(trainer, name) == pl.Trainer.default_attributes()[name], name
+
+
+@pytest.mark.parametrize(("argv", "parsed", "profiler"), [
+    ([], None, "PassThroughProfiler"),
+    (["--profiler"], True, "SimpleProfiler"),
+    (["--profiler", "false"], False, "PassThroughProfiler"),
+])
+def test_trainer_profiler_is_a_flag(argv: list[str], parsed: Any, profiler: str) -> None:
+    """0.8.5's ``--profiler``: a bare flag gives a SimpleProfiler, absent none."""
+    parser = pl.Trainer.add_argparse_args(ArgumentParser())
+    args = pl.Trainer.parse_argparser(parser.parse_args(argv))
+    assert args.profiler is parsed
+    assert type(pl.Trainer.from_argparse_args(args).profiler).__name__ == profiler
+
+
+def test_trainer_leaves_the_pre_0_8_names_off_the_command_line() -> None:
+    options = vars(pl.Trainer.add_argparse_args(ArgumentParser()).parse_args([]))
+    assert not {"gradient_clip", "nb_gpu_nodes", "max_nb_epochs", "default_save_path"} \
+        & set(options)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from argparse import Namespace
 from typing import Any
 
@@ -279,7 +280,17 @@ def test_the_signature_lists_every_argument() -> None:
                  "train_percent_check", "use_amp", "tpu_cores"):
         assert name in params
     assert params["max_epochs"].default == 1000
-    assert params["older_names"].kind is inspect.Parameter.VAR_KEYWORD
+    assert params["max_nb_epochs"].default is None  # the pre-0.8 names, by name
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for name, p in params.items()
+               if name != "self")
+    # as 0.8.5's test of it: every argument, with its default, and a Trainer from them all
+    arguments = pl.Trainer.get_init_arguments_and_types()
+    assert [name for name, _, _ in arguments] == [name for name in params if name != "self"]
+    assert all(params[name].default == default for name, _, default in arguments)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # None: an old name not given
+        trainer = pl.Trainer(**{name: default for name, _, default in arguments})
+    assert trainer.max_epochs == 1000
 
 
 def test_path_like_directories_are_accepted(tmp_path: Any) -> None:
