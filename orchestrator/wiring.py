@@ -64,9 +64,9 @@ def build_callbacks(config: TrainerConfig) -> tuple[list[Callback], Any, Any]:
         callbacks.append(checkpoint)
     bars = [cb for cb in user if isinstance(cb, ProgressBarBase)]
     if len(bars) > 1:
-        raise ConfigError(
-            f"Trainer(callbacks=[...]) got {len(bars)} progress bars "
-            f"({', '.join(type(bar).__name__ for bar in bars)}); pass at most one"
+        raise ConfigError(  # 0.8.5's opening words, which its users match on
+            f"You added multiple progress bar callbacks to Trainer(callbacks=[...]): "
+            f"{len(bars)} ({', '.join(type(bar).__name__ for bar in bars)}); pass at most one"
         )
     if config.progress_bar_refresh_rate > 0 and not bars:
         callbacks.insert(0, ProgressBar(config.progress_bar_refresh_rate, config.process_position))

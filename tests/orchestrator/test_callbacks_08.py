@@ -659,3 +659,11 @@ def test_new_callbacks_are_public() -> None:
     assert {"GradientAccumulationScheduler", "LearningRateLogger", "ProgressBar",
             "ProgressBarBase"} <= set(pl.callbacks.__all__)
     assert issubclass(ProgressBar, ProgressBarBase) and issubclass(ProgressBarBase, Callback)
+
+
+def test_more_than_one_progress_bar_is_refused_in_0_8_5s_words() -> None:
+    with pytest.raises(MisconfigurationError, match=r"^You added multiple progress bar "
+                       r"callbacks to Trainer\(callbacks=\[\.\.\.\]\): 2 \(ProgressBar, "
+                       r"ProgressBar\); pass at most one"):
+        pl.Trainer(callbacks=[pl.callbacks.ProgressBar(), pl.callbacks.ProgressBar(),
+                              pl.callbacks.ModelCheckpoint("../trainer")])
