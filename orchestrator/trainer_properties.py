@@ -299,8 +299,11 @@ class TrainerProperties:
 
     @property
     def batch_idx(self) -> int:
-        """The position in the current training epoch."""
-        return self.state.progress.batch_idx
+        """The index in its epoch of the training batch running (or last run, until the next
+        starts); before an epoch's first batch, where the epoch starts (0.8's meaning)."""
+        run = self._fit_run
+        running = run.data.batch_idx if run is not None else None
+        return self.state.progress.batch_idx if running is None else running
 
     @property
     def split_idx(self) -> int | None:

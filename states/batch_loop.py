@@ -64,9 +64,9 @@ def train_batches(run: Run, train: TrainData) -> str:
     val_every = train.val_check_batch \
         if validates_this_epoch(config, progress, run.data.val.enabled) else math.inf
     next_check = _next_multiple(progress.batch_idx, (val_every,))
-    count, ahead, interrupt = train.num_batches, train.lookahead, run.interrupt
+    count, ahead, interrupt, data = train.num_batches, train.lookahead, run.interrupt, run.data
     for batch in train.iterator:
-        batch_idx = progress.batch_idx
+        data.batch_idx = batch_idx = progress.batch_idx
         if batch_start is not None and batch_start(batch) == -1:
             break
         position = batch_idx + 1

@@ -79,6 +79,7 @@ class RunData:
     step: BatchTrainer | None = None
     test_results: list[dict[str, float]] = field(default_factory=list)
     resumed_in: str | None = None
+    batch_idx: int | None = None  # the training batch running or last run (trainer.batch_idx)
 
 
 @dataclass(frozen=True)

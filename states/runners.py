@@ -125,6 +125,7 @@ def _open_epoch(run: Run, train: TrainData) -> TrainData:
     ``reload_dataloaders_every_epoch``, from loaders requested again at each new epoch)."""
     progress, backend, step = run.state.progress, run.backend, run.data.step
     assert step is not None
+    run.data.batch_idx = None  # trainer.batch_idx: where the epoch starts, until a batch runs
     if progress.batch_idx == 0:
         if run.config.reload_dataloaders_every_epoch and progress.epoch > 0:
             run.data.train = train = train_data(run)

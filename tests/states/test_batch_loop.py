@@ -231,3 +231,31 @@ def test_train_dataloader_may_be_a_plain_list_of_batches(tmp_path: Any) -> None:
     model = Recording(loader=batches)
     _fit(tmp_path, model, max_epochs=1)
     assert model.batches == [(0, 0), (0, 1)]
+
+
+class _BatchIndexSeen(pl.callbacks.Callback):
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, int]] = []
+
+    def on_epoch_start(self, trainer: Any, pl_module: Any) -> None:
+        self.seen.append(("epoch_start", trainer.batch_idx))
+
+    def on_batch_start(self, trainer: Any, pl_module: Any) -> None:
+        self.seen.append(("batch_start", trainer.batch_idx))
+
+    def on_batch_end(self, trainer: Any, pl_module: Any) -> None:
+        self.seen.append(("batch_end", trainer.batch_idx))
+
+    def on_validation_start(self, trainer: Any, pl_module: Any) -> None:
+        self.seen.append(("validation_start", trainer.batch_idx))
+
+
+def test_trainer_batch_idx_is_the_batch_running_as_0_8_reads_it(tmp_path: Any) -> None:
+    """0.8.5: ``trainer.batch_idx`` is the current batch's index in on_batch_start and
+    on_batch_end alike, and stays the last batch's through the validation after it."""
+    seen = _BatchIndexSeen()
+    _fit(tmp_path, BoringModel(), max_epochs=1, limit_train_batches=3, limit_val_batches=1,
+         callbacks=[seen])
+    assert seen.seen == [("epoch_start", 0), ("batch_start", 0), ("batch_end", 0),
+                         ("batch_start", 1), ("batch_end", 1), ("batch_start", 2),
+                         ("batch_end", 2), ("validation_start", 2)]
