@@ -255,7 +255,8 @@ def build_config(**kwargs: Any) -> TrainerConfig:
     Old argument names are translated first (``schemas.config_legacy``, with a warning);
     errors name the argument as the caller spelled it.
     """
-    kwargs, spelled = translate(kwargs)
+    kwargs, spelled = translate(
+        kwargs, {name: field.default for name, field in TrainerConfig.model_fields.items()})
     unknown = sorted(set(kwargs) - set(TrainerConfig.model_fields))
     if unknown:
         name = unknown[0]
@@ -297,7 +298,8 @@ def trainer_signature() -> inspect.Signature:
                                  annotation=_plain(field.annotation))
                for name, field in TrainerConfig.model_fields.items()]
     params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
-                                 annotation=Any) for name in (*DEPRECATED, *OLDER)]
+                                 annotation=renamed.annotation)
+               for name, renamed in (DEPRECATED | OLDER).items()]
     return inspect.Signature(params)
 
 

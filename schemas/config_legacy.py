@@ -9,7 +9,7 @@ older scripts run.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,24 +20,27 @@ __all__ = ["DEPRECATED", "OLDER", "Renamed", "translate"]
 
 @dataclass(frozen=True)
 class Renamed:
-    """An old argument: the argument it became (None: it does nothing now) and how its value
-    becomes that argument's (``None`` from ``convert``: leave the default)."""
+    """An old argument: the argument it became (None: it does nothing now), how its value
+    becomes that argument's (``None`` from ``convert``: leave the default), and its type in
+    Trainer's signature (0.8.5's, which gives it a command-line option; Any: none)."""
 
     new: str | None
     since: str
     convert: Callable[[Any], Any] = lambda value: value
+    annotation: Any = Any
 
 
 DEPRECATED: dict[str, Renamed] = {
-    "train_percent_check": Renamed("limit_train_batches", "0.8.0"),
-    "val_percent_check": Renamed("limit_val_batches", "0.8.0"),
-    "test_percent_check": Renamed("limit_test_batches", "0.8.0"),
-    "overfit_pct": Renamed("overfit_batches", "0.8.0"),
+    "train_percent_check": Renamed("limit_train_batches", "0.8.0", annotation=float | None),
+    "val_percent_check": Renamed("limit_val_batches", "0.8.0", annotation=float | None),
+    "test_percent_check": Renamed("limit_test_batches", "0.8.0", annotation=float | None),
+    "overfit_pct": Renamed("overfit_batches", "0.8.0", annotation=float | None),
     "num_tpu_cores": Renamed("tpu_cores", "0.7.6"),
     "use_amp": Renamed("precision", "0.7.0", lambda on: 16 if on else 32),
     "show_progress_bar": Renamed("progress_bar_refresh_rate", "0.7.2",
                                  lambda shown: None if shown else 0),
-    "print_nan_grads": Renamed(None, "0.7.0"),  # NaN gradients are reported without it
+    # NaN gradients are reported without it
+    "print_nan_grads": Renamed(None, "0.7.0", annotation=bool | None),
 }
 
 OLDER: dict[str, Renamed] = {
@@ -51,12 +54,16 @@ OLDER: dict[str, Renamed] = {
 }
 
 
-def translate(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def translate(kwargs: dict[str, Any], defaults: Mapping[str, Any]
+              ) -> tuple[dict[str, Any], dict[str, str]]:
     """Today's arguments for ``kwargs``, and for each translated one the name the caller used
-    (errors about it name what the caller wrote). Warns once per old name.
+    (errors about it name what the caller wrote). Warns once per old name. A new name given
+    at its default (``defaults``) beside its old one yields to it, as in 0.8.5 (a parsed
+    command line holds both).
 
     Raises:
-        ConfigError: an old name and its new one were both given.
+        ConfigError: an old name and its new one were both given, the new one not at its
+            default.
     """
     result, spelled = dict(kwargs), {}
     for old, renamed in (DEPRECATED | OLDER).items():
@@ -68,7 +75,7 @@ def translate(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         _warn(old, renamed)
         if renamed.new is None:
             continue
-        if renamed.new in kwargs:
+        if renamed.new in kwargs and kwargs[renamed.new] != defaults.get(renamed.new, ...):
             raise ConfigError(
                 f"Trainer({old}={value!r}, {renamed.new}={kwargs[renamed.new]!r}): {old} is "
                 f"the old name of {renamed.new}; pass only {renamed.new}"

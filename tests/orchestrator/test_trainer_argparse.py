@@ -357,3 +357,13 @@ def test_trainer_leaves_the_pre_0_8_names_off_the_command_line() -> None:
     options = vars(pl.Trainer.add_argparse_args(ArgumentParser()).parse_args([]))
     assert not {"gradient_clip", "nb_gpu_nodes", "max_nb_epochs", "default_save_path"} \
         & set(options)
+
+
+def test_trainer_takes_0_8_5s_deprecated_options_from_the_command_line() -> None:
+    parser = pl.Trainer.add_argparse_args(ArgumentParser())
+    args = parser.parse_args(["--print_nan_grads", "--val_percent_check", "0.5"])
+    assert (args.print_nan_grads, args.val_percent_check, args.train_percent_check) == (
+        True, 0.5, None)
+    with pytest.warns(DeprecationWarning, match="val_percent_check"):
+        trainer = pl.Trainer.from_argparse_args(args)
+    assert trainer.limit_val_batches == 0.5

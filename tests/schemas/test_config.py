@@ -238,6 +238,14 @@ def test_an_old_name_and_its_new_one_together_are_refused() -> None:
         build_config(train_percent_check=0.5, limit_train_batches=0.2)
 
 
+def test_an_old_name_beside_its_new_one_at_the_default_is_taken() -> None:
+    """A parsed command line holds both (``--val_percent_check 0.5`` and the default of
+    ``limit_val_batches``): the old name's value counts, as in 0.8.5."""
+    with pytest.warns(DeprecationWarning, match="val_percent_check"):
+        assert build_config(val_percent_check=0.5, limit_val_batches=1.0).limit_val_batches \
+            == 0.5
+
+
 @pytest.mark.parametrize(("old", "value", "new", "expected"), [
     ("use_amp", True, "precision", 16), ("use_amp", False, "precision", 32),
     ("show_progress_bar", False, "progress_bar_refresh_rate", 0),
