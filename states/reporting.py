@@ -24,11 +24,20 @@ def log_step_row(run: Run, step_index: int) -> None:
     row = run.state.metrics.take_step_log()
     if row:
         row = to_floats(agreed(run, row))  # a key logged on some ranks only stays local
-        row["epoch"] = float(run.state.progress.epoch)
         if run.config.log_gpu_memory is not None:
             row.update(gpu_memory_used(run.config.log_gpu_memory))
-        run.state.metrics.logged_metrics.update(row)
-        run.loggers.log_metrics(row, step_index)
+        _write_row(run, row, step_index)
+
+
+def _write_row(run: Run, row: dict[str, float], step_index: int) -> None:
+    """Log ``row`` at ``step_index`` with the epoch added, or, when it has a ``'step'`` key,
+    at that step and as given (0.8.5: a module may choose the x-axis of its rows)."""
+    if "step" in row:
+        step_index = int(row.pop("step"))
+    else:
+        row["epoch"] = float(run.state.progress.epoch)
+    run.state.metrics.logged_metrics.update(row)
+    run.loggers.log_metrics(row, step_index)
 
 
 def log_epoch_end(run: Run, output: Mapping[str, Any] | None) -> None:
@@ -39,10 +48,7 @@ def log_epoch_end(run: Run, output: Mapping[str, Any] | None) -> None:
     """
     log = run.state.metrics.add_epoch_end(agreed(run, output) if output else output)
     if log:
-        row = to_floats(log)
-        row["epoch"] = float(run.state.progress.epoch)
-        run.state.metrics.logged_metrics.update(row)
-        run.loggers.log_metrics(row, max(run.state.progress.global_step - 1, 0))
+        _write_row(run, to_floats(log), max(run.state.progress.global_step - 1, 0))
 
 
 def agreed(run: Run, values: Mapping[str, Any]) -> dict[str, Any]:

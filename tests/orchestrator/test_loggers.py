@@ -193,6 +193,27 @@ def test_test_only_run_logs_at_step_0(tmp_path: Path) -> None:
     assert rows == [(0, pytest.approx(results[0]["test_loss"], rel=1e-6))]
 
 
+def test_a_step_key_in_log_chooses_the_rows_step(tmp_path: Path) -> None:
+    """0.8.5: ``{'log': {'step': n, ...}}`` writes the row at step n, without the epoch."""
+    class ChosenSteps(BoringModel):
+        def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+            output = super().training_step(batch, batch_idx)
+            return {"loss": output["loss"], "log": {"step": 100 + batch_idx, "own": 1.0}}
+
+        def validation_epoch_end(self, outputs: Any) -> dict[str, Any]:
+            return {"log": {"step": 7 + self.current_epoch, "val_acc": 0.5}}
+
+    recorder = RecordingLogger()
+    quiet_trainer(tmp_path, max_epochs=2, logger=recorder, row_log_interval=1,
+                  num_sanity_val_steps=0).fit(ChosenSteps())
+    rows = [(call[1], call[2]) for call in recorder.calls if call[0] == "log_metrics"]
+    assert [(step, row) for step, row in rows if "val_acc" in row] == [
+        (7, {"val_acc": 0.5}), (8, {"val_acc": 0.5})]
+    own = [(step, row) for step, row in rows if "own" in row]
+    assert [step for step, _ in own] == [100 + i for i in range(BATCHES_PER_EPOCH)] * 2
+    assert all("epoch" not in row and "step" not in row for _, row in own)
+
+
 # no logger, several loggers, named versions
 def test_logger_false_writes_no_event_files(tmp_path: Path) -> None:
     trainer = quiet_trainer(tmp_path, max_epochs=1, logger=False, row_log_interval=1)
