@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
 import warnings
 from typing import Any
 
@@ -26,11 +27,30 @@ from states.hook_table import Hook
 from states.hooks import overrides
 from states.run import Run
 
-__all__ = ["eval_data", "shards_loaders", "train_data"]
+__all__ = ["FewWorkersWarning", "eval_data", "shards_loaders", "train_data"]
 
 _STEPS = {Hook.VAL_DATALOADER: Hook.VALIDATION_STEP, Hook.TEST_DATALOADER: Hook.TEST_STEP}
 _EPOCH_ENDS = {Hook.VAL_DATALOADER: Hook.VALIDATION_EPOCH_END,
                Hook.TEST_DATALOADER: Hook.TEST_EPOCH_END}
+
+
+class FewWorkersWarning(UserWarning):
+    """A DataLoader with at most 2 workers on a machine with more CPUs (filter it by class)."""
+
+
+def _check_workers(run: Run, loader: Any, name: str) -> None:
+    """Warn, as 0.8.5 and Lightning 2 do, when loading may hold the run back: a DataLoader
+    with at most 2 workers where more than 2 CPUs could read (not under ``ddp_spawn``, whose
+    workers start slowly)."""
+    if not isinstance(loader, DataLoader) or run.config.distributed_backend == "ddp_spawn":
+        return
+    cpus = multiprocessing.cpu_count()
+    if loader.num_workers <= 2 < cpus:
+        warnings.warn(
+            f"The dataloader, {name}, does not have many workers which may be a bottleneck: "
+            f"num_workers={loader.num_workers} on a machine of {cpus} CPUs; try "
+            f"DataLoader(num_workers={cpus}) (or filter FewWorkersWarning)",
+            FewWorkersWarning, stacklevel=3)
 
 
 def shards_loaders(run: Run) -> bool:
@@ -43,6 +63,7 @@ def train_data(run: Run) -> TrainData:
     config, backend = run.config, run.backend
     limit = config.eval_limits[0]
     loader = _train_loader(run)
+    _check_workers(run, loader, "train dataloader")
     _check_unsized_limit(loader, limit, "train_dataloader", "limit_train_batches")
     count = 1 if config.fast_dev_run else batch_count(loader, limit)
     if shards_loaders(run) and count != math.inf and isinstance(loader, DataLoader):
@@ -102,6 +123,9 @@ def eval_data(run: Run, hook: Hook) -> EvalData:
         warnings.warn(f"{type(run.module).__name__} has {hook} and {step}: you may also want "
                       f"{_EPOCH_ENDS[hook]}, to gather the outputs of {step} (they are not "
                       "logged without it)", RuntimeWarning, stacklevel=2)
+    stage = "val" if hook is Hook.VAL_DATALOADER else "test"
+    for index, loader in enumerate(loaders):
+        _check_workers(run, loader, f"{stage} dataloader {index}")
     loaders = [_sharded_eval(run, loader) for loader in loaders]
     cap = 1 if config.fast_dev_run else None
     name = "limit_val_batches" if hook is Hook.VAL_DATALOADER else "limit_test_batches"

@@ -69,11 +69,25 @@ class EarlyStopping(Callback):
                 logger.info("EarlyStopping: {m} did not improve for {n} checks; stopping",
                             m=self.monitor, n=self.wait_count)
 
-    def on_save_checkpoint(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint keeps of the callback (0.8.5's keys)."""
         return {"wait_count": self.wait_count, "stopped_epoch": self.stopped_epoch,
                 "best_score": self.best_score, "patience": self.patience}
 
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Take back what ``state_dict`` gave; ``patience`` stays as constructed."""
+        self.wait_count = state_dict["wait_count"]
+        self.stopped_epoch = state_dict["stopped_epoch"]
+        self.best_score = state_dict["best_score"]
+
+    @property
+    def state_key(self) -> str:
+        """"EarlyStopping" for subclasses too: a subclass resumes from its parent's state (0.8.5
+        restored the Trainer's one early stopping callback whatever its class)."""
+        return "EarlyStopping"
+
+    def on_save_checkpoint(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
+        return self.state_dict()
+
     def on_load_checkpoint(self, checkpointed_state: dict[str, Any]) -> None:
-        self.wait_count = checkpointed_state["wait_count"]
-        self.stopped_epoch = checkpointed_state["stopped_epoch"]
-        self.best_score = checkpointed_state["best_score"]
+        self.load_state_dict(checkpointed_state)

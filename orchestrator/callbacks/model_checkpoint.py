@@ -180,6 +180,12 @@ class ModelCheckpoint(Callback):
             values.setdefault(name, 0)
         return self.resolve_dir(trainer) / f"{self.prefix}{template.format(**values)}.ckpt"
 
+    @property
+    def state_key(self) -> str:
+        """"ModelCheckpoint" for subclasses too: a subclass resumes from its parent's state (0.8.5
+        restored the Trainer's one checkpoint callback whatever its class)."""
+        return "ModelCheckpoint"
+
     def on_save_checkpoint(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
         return {"best_model_path": self.best_model_path, "best_model_score": self.best_model_score,
                 "best_k_models": dict(self.best_k_models), "last_model_path": self.last_model_path,

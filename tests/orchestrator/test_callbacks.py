@@ -271,6 +271,30 @@ def test_early_stopping_stops_after_patience_plus_one_validations(tmp_path: Path
     assert trainer.should_stop
 
 
+def test_early_stopping_state_dict_is_kept_in_checkpoints_and_restored(tmp_path: Path) -> None:
+    early = EarlyStopping(monitor="val_loss", patience=3)
+    checkpoint = ModelCheckpoint(dirpath=tmp_path / "ckpt", monitor="val_loss", save_top_k=-1,
+                                 save_last=True)
+    scripted_fit(tmp_path, [3.0, 1.0, 2.0, 2.5], early_stop_callback=early,
+                 checkpoint_callback=checkpoint)
+    saved = early.state_dict()
+    assert saved == {"wait_count": 2, "stopped_epoch": 0, "best_score": pytest.approx(1.0),
+                     "patience": 3}
+    seen: list[dict[str, Any]] = []
+
+    class Restored(EarlyStopping):
+        def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+            seen.append(self.state_dict())
+
+    last = str(tmp_path / "ckpt" / "last.ckpt")
+    scripted_fit(tmp_path, [3.0, 1.0, 2.0, 2.5, 2.6], early_stop_callback=Restored(patience=3),
+                 checkpoint_callback=False, resume_from_checkpoint=last)
+    assert seen == [saved]
+    restored = EarlyStopping(patience=5)
+    restored.load_state_dict(saved)
+    assert (restored.wait_count, restored.patience) == (2, 5)  # patience as constructed
+
+
 def test_early_stopping_with_increasing_loss(tmp_path: Path) -> None:
     validations: list[int] = []
 

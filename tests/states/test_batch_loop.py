@@ -259,3 +259,30 @@ def test_trainer_batch_idx_is_the_batch_running_as_0_8_reads_it(tmp_path: Any) -
     assert seen.seen == [("epoch_start", 0), ("batch_start", 0), ("batch_end", 0),
                          ("batch_start", 1), ("batch_end", 1), ("batch_start", 2),
                          ("batch_end", 2), ("validation_start", 2)]
+
+
+def test_loaders_with_few_workers_warn_where_more_cpus_could_read(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """0.8.5 and Lightning 2: each loader of at most 2 workers, named, on a machine of > 2 CPUs."""
+    from states.loaders import FewWorkersWarning
+
+    monkeypatch.setattr("multiprocessing.cpu_count", lambda: 4)
+    trainer = quiet_trainer(tmp_path, max_epochs=1, logger=False, checkpoint_callback=False)
+    with pytest.warns(FewWorkersWarning) as caught:
+        trainer.fit(BoringModel())
+        trainer.test()
+    names = {str(w.message).split(",")[1].strip() for w in caught
+             if isinstance(w.message, FewWorkersWarning)}
+    assert names == {"train dataloader", "val dataloader 0", "test dataloader 0"}
+    assert "num_workers=0 on a machine of 4 CPUs; try DataLoader(num_workers=4)" in str(
+        caught[0].message)
+
+
+def test_loaders_with_few_workers_do_not_warn_on_two_cpus(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("multiprocessing.cpu_count", lambda: 2)
+    trainer = quiet_trainer(tmp_path, max_epochs=1, logger=False, checkpoint_callback=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", message=".*validation_epoch_end|.*test_epoch_end")
+        trainer.fit(BoringModel())
