@@ -8,6 +8,7 @@ import ast
 import importlib
 import inspect
 import logging
+import multiprocessing
 import os
 import sys
 import types
@@ -52,7 +53,8 @@ COMPAT: dict[str, dict[str, Any]] = {
     "orchestrator.core.lightning": {"LightningModule": module.LightningModule},
     "orchestrator.core.memory": {
         "PARAMETER_NUM_UNITS": summary.PARAMETER_NUM_UNITS, "UNKNOWN_SIZE": summary.UNKNOWN_SIZE,
-        "ModelSummary": summary.ModelSummary, "get_gpu_memory_map": summary.get_gpu_memory_map,
+        "ModelSummary": summary.ModelSummary, "LayerSummary": summary.LayerSummary,
+        "get_gpu_memory_map": summary.get_gpu_memory_map,
         "get_human_readable_count": summary.get_human_readable_count,
         "get_memory_profile": summary.get_memory_profile},
     "orchestrator.core.saving": {
@@ -85,7 +87,8 @@ COMPAT: dict[str, dict[str, Any]] = {
     "orchestrator.trainer": {"Trainer": trainer_module.Trainer,
                              "seed_everything": seed_module.seed_everything},
     "orchestrator.trainer.data_loading": {"_has_iterable_dataset": data.has_iterable_dataset,
-                                          "_has_len": data.has_len},
+                                          "_has_len": data.has_len,
+                                          "multiprocessing": multiprocessing},
     "orchestrator.utilities.distributed": {
         "rank_zero_debug": rank_zero.rank_zero_debug, "rank_zero_info": rank_zero.rank_zero_info,
         "rank_zero_only": rank_zero.rank_zero_only, "rank_zero_warn": rank_zero.rank_zero_warn},
