@@ -164,7 +164,8 @@ def detach_all(value: Any) -> Any:
 
 
 def split_for_tbptt(batch: Any, split_size: int) -> list[Any]:
-    """Split every tensor of the batch along dim 1 (time) into chunks of ``split_size``."""
+    """Split every tensor of the batch along dim 1 (time) into chunks of ``split_size``; a list
+    of lists is one sequence per sample (0.8.5's rule): each is sliced in time."""
     tensors = [x for x in _leaves(batch) if isinstance(x, torch.Tensor) and x.dim() > 1]
     if not tensors:
         raise MisconfigurationError(
@@ -189,5 +190,7 @@ def _slice_time(value: Any, start: int, stop: int) -> Any:
     if isinstance(value, Mapping):
         return {k: _slice_time(v, start, stop) for k, v in value.items()}
     if isinstance(value, list | tuple):
+        if value and all(isinstance(v, list | tuple) for v in value):  # per-sample sequences
+            return type(value)(v[start:stop] for v in value)
         return type(value)(_slice_time(v, start, stop) for v in value)
     return value

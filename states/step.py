@@ -12,7 +12,10 @@ This is the hot path: no transitions trigger, no host sync, no pydantic model co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+import torch
 
 from states.data import detach_all
 from states.run import Run
@@ -36,6 +39,8 @@ class TrainingStep:
             setattr(self, name, phase)
         forward = phases["forward"]
         self.forward, self.hook = forward.call, forward.hook
+        # an optimizer that re-evaluates the loss (LBFGS) steps with a closure
+        self.closures = any(isinstance(o, torch.optim.LBFGS) for _, o in self.optimizers)
         several = len(self.optimizers) > 1
         # one pass per batch (one optimizer, no time split) needs no loop over passes
         self.single = self.optimizers[0][1] if not several and self.split is None else None
@@ -114,10 +119,37 @@ class TrainingStep:
             self.check_params(batch_idx)
         self.previous_loss = loss  # see end_epoch
         if steps:
-            self._step(batch_idx, opt_idx, optimizer)
+            closure = self._closure(batch, batch_idx, opt_idx, optimizer, hiddens, loss) \
+                if self.closures else None
+            self._step(batch_idx, opt_idx, optimizer, closure)
         return output
 
-    def _step(self, batch_idx: int, opt_idx: int, optimizer: Any) -> None:
+    def _closure(self, batch: Any, batch_idx: int, opt_idx: int, optimizer: Any, hiddens: Any,
+                 loss: Any) -> Callable[[], Any]:
+        """The loss for ``optimizer.step(closure)``: first the one just computed (its gradients
+        are in place), then, at each further call, a new forward and backward of the batch."""
+        calls = 0
+
+        def closure() -> Any:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                return loss.detach()
+            optimizer.zero_grad()
+            extra = () if self.extra_args is None else self.extra_args(opt_idx, hiddens)
+            output = self.check(self.hook, self.forward(batch, batch_idx, *extra),
+                                self.progress.epoch, batch_idx)
+            again = output["loss"] / self.factor
+            if self.backward is None:
+                again.backward()
+            else:
+                self.backward(again, optimizer, opt_idx)
+            return again.detach()
+
+        return closure
+
+    def _step(self, batch_idx: int, opt_idx: int, optimizer: Any,
+              closure: Callable[[], Any] | None) -> None:
         """The step phases of one optimizer, once its accumulated gradients are complete."""
         if self.sync is not None:
             self.sync(optimizer)
@@ -125,10 +157,12 @@ class TrainingStep:
             self.grad_norm(optimizer, batch_idx, self.factor)
         if self.clip is not None:
             self.clip(optimizer)
-        if self.optimizer_step is None:
+        if self.optimizer_step is not None:
+            self.optimizer_step(optimizer, opt_idx, batch_idx, closure)
+        elif closure is None:
             optimizer.step()
         else:
-            self.optimizer_step(optimizer, opt_idx, batch_idx)
+            optimizer.step(closure)
         if self.before_zero_grad is not None:
             self.before_zero_grad(optimizer)
         if self.zero_grad is None:

@@ -157,27 +157,28 @@ def _optimizer_step_phase(run: Run) -> Phase | None:
     if own is not None:
         progress = run.state.progress
         facts = _step_facts(run, own)
-        return lambda optimizer, opt_idx, batch_idx: own(progress.epoch, batch_idx, optimizer,
-                                                         opt_idx, *facts(optimizer))
+        return lambda optimizer, opt_idx, batch_idx, closure: own(
+            progress.epoch, batch_idx, optimizer, opt_idx, *facts(optimizer, closure))
     stepper = run.backend.optimizer_stepper()
     if stepper is None:
         return None
-    return lambda optimizer, opt_idx, batch_idx: stepper(optimizer)
+    return lambda optimizer, opt_idx, batch_idx, closure: stepper(optimizer)
 
 
 def _step_facts(run: Run, own: Callable[..., Any]) -> Callable[[Any], tuple[Any, ...]]:
     """The arguments after the first four that 0.8.5 gave ``optimizer_step``, as many as the
-    override takes: ``second_order_closure`` (None: the step is not re-evaluated, so LBFGS is
-    not supported), ``on_tpu``, ``using_native_amp``, ``using_lbfgs``."""
+    override takes: ``second_order_closure`` (for LBFGS, which re-evaluates the loss: pass it
+    to ``optimizer.step``; None for other optimizers), ``on_tpu``, ``using_native_amp``,
+    ``using_lbfgs``."""
     params = list(inspect.signature(own).parameters.values())
     takes = 4 if any(p.kind is p.VAR_POSITIONAL for p in params) else len(
         [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) - 4
     on_tpu = run.backend.kind == "tpu"
     native_amp = run.backend.precision.precision == 16
     if takes <= 0:
-        return lambda optimizer: ()
-    return lambda optimizer: (None, on_tpu, native_amp,
-                              isinstance(optimizer, torch.optim.LBFGS))[:takes]
+        return lambda optimizer, closure: ()
+    return lambda optimizer, closure: (closure, on_tpu, native_amp,
+                                       isinstance(optimizer, torch.optim.LBFGS))[:takes]
 
 
 def _collect_phase(run: Run) -> Phase | None:

@@ -497,3 +497,77 @@ def test_init_optimizers_reads_configure_optimizers_as_a_fit_does() -> None:
     with pytest.warns(UserWarning, match="will run with no optimizer"):
         optimizers, schedulers, frequencies = pl.Trainer.init_optimizers(model)
     assert (len(optimizers), schedulers, frequencies) == (1, [], [])
+
+
+def test_truncated_bptt_slices_lists_of_per_sample_sequences(tmp_path: Any) -> None:
+    """0.8.5's split: a list of lists in the batch is one sequence per sample, sliced in time
+    like the tensors."""
+    seen: list[tuple[int, list[int]]] = []
+
+    class ListTargets(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.head = nn.Linear(3, 1)
+
+        def training_step(self, batch: Any, batch_idx: int, hiddens: Any) -> dict[str, Any]:
+            x, targets = batch
+            seen.append((x.size(1), [len(sequence) for sequence in targets]))
+            y = torch.tensor(targets, dtype=x.dtype).unsqueeze(-1)
+            return {"loss": F.mse_loss(self.head(x), y), "hiddens": None}
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+        def train_dataloader(self) -> Any:
+            x = torch.randn(2, 5, 3)
+            targets = [[float(t) for t in range(5)] for _ in range(2)]
+            return [(x, targets)]  # one batch: a tensor and a list of per-sample lists
+
+    _fit(tmp_path, ListTargets(), truncated_bptt_steps=2)
+    assert seen == [(2, [2, 2]), (2, [2, 2]), (1, [1, 1])]
+
+
+class _Quadratic(pl.LightningModule):
+    """Fits y = 2x with one weight: LBFGS gets there in one step of a few evaluations."""
+
+    def __init__(self, calls: list[int]) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(1))
+        self.calls = calls
+
+    def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
+        self.calls.append(batch_idx)
+        x, y = batch
+        return {"loss": F.mse_loss(x * self.w, y)}
+
+    def configure_optimizers(self) -> Any:
+        return torch.optim.LBFGS(self.parameters(), lr=1.0, max_iter=5)
+
+    def train_dataloader(self) -> Any:
+        x = torch.linspace(-1, 1, 8).unsqueeze(1)
+        return DataLoader(TensorDataset(x, 2 * x), batch_size=8)
+
+
+def test_lbfgs_steps_with_a_closure_that_reevaluates_the_batch(tmp_path: Any) -> None:
+    calls: list[int] = []
+    model = _Quadratic(calls)
+    _fit(tmp_path, model, max_epochs=1)
+    assert model.w.item() == pytest.approx(2.0, abs=1e-4)
+    assert len(calls) > 1 and set(calls) == {0}  # training_step again inside the step
+
+
+def test_an_optimizer_step_override_gets_the_closure_for_lbfgs(tmp_path: Any) -> None:
+    received: list[Any] = []
+
+    class Override(_Quadratic):
+        def optimizer_step(self, epoch: int, batch_idx: int, optimizer: Any,
+                           optimizer_idx: int, second_order_closure: Any = None,
+                           on_tpu: bool = False, using_native_amp: bool = False,
+                           using_lbfgs: bool = False) -> None:
+            received.append((callable(second_order_closure), using_lbfgs))
+            optimizer.step(second_order_closure)
+
+    model = Override([])
+    _fit(tmp_path, model, max_epochs=1)
+    assert received == [(True, True)]
+    assert model.w.item() == pytest.approx(2.0, abs=1e-4)
