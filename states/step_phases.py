@@ -165,7 +165,7 @@ def _optimizer_step_phase(run: Run) -> Phase | None:
     return lambda optimizer, opt_idx, batch_idx, closure: stepper(optimizer)
 
 
-def _step_facts(run: Run, own: Callable[..., Any]) -> Callable[[Any], tuple[Any, ...]]:
+def _step_facts(run: Run, own: Callable[..., Any]) -> Callable[[Any, Any], tuple[Any, ...]]:
     """The arguments after the first four that 0.8.5 gave ``optimizer_step``, as many as the
     override takes: ``second_order_closure`` (for LBFGS, which re-evaluates the loss: pass it
     to ``optimizer.step``; None for other optimizers), ``on_tpu``, ``using_native_amp``,
