@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from argparse import Namespace
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from orchestrator.loggers.aggregate import StepAggregator, merge_dicts
+from orchestrator.rank_zero import rank_zero_only
 
-__all__ = ["LightningLoggerBase", "LoggerCollection", "hparams_as_dict", "merge_dicts"]
+__all__ = ["DummyExperiment", "DummyLogger", "LightningLoggerBase", "LoggerCollection",
+           "hparams_as_dict", "merge_dicts", "rank_zero_experiment"]
 
 
 class LightningLoggerBase(ABC):
@@ -152,6 +155,53 @@ class LoggerCollection(LightningLoggerBase):
         for lg in self.loggers:
             if str(lg.name) == state["name"]:
                 lg.load_state_dict(state)
+
+
+class DummyExperiment:
+    """An experiment that records nothing: every method call does nothing and returns None
+    (what a logger's ``experiment`` is on processes other than rank zero)."""
+
+    def nop(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy, pickle and friends look these up: not methods here
+            raise AttributeError(name)
+        return self.nop
+
+
+def rank_zero_experiment(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """For a logger's ``experiment`` property: the real experiment on rank zero, a
+    ``DummyExperiment`` on every other process (so that only rank zero writes)."""
+    @functools.wraps(fn)
+    def experiment(self: Any) -> Any:
+        return fn(self) if rank_zero_only.rank == 0 else DummyExperiment()
+    return experiment
+
+
+class DummyLogger(LightningLoggerBase):
+    """A logger that records nothing, for code that needs a logger but must not log."""
+
+    def __init__(self) -> None:
+        self._experiment = DummyExperiment()
+
+    @property
+    def experiment(self) -> DummyExperiment:
+        return self._experiment
+
+    @property
+    def name(self) -> str:
+        return ""
+
+    @property
+    def version(self) -> str:
+        return ""
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        pass
+
+    def log_hyperparams(self, params: Any) -> None:
+        pass
 
 
 def hparams_as_dict(params: Any) -> dict[str, Any]:

@@ -4,5 +4,6 @@
 """
 
 from backends.gpu import move_to as move_data_to_device
+from orchestrator.collection import apply_to_collection
 
-__all__ = ["move_data_to_device"]
+__all__ = ["apply_to_collection", "move_data_to_device"]

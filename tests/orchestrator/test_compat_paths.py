@@ -28,6 +28,7 @@ import orchestrator as pl
 import orchestrator.trainer.trainer as trainer_module
 from orchestrator import (
     checkpoint_io,
+    collection,
     decorators,
     grads,
     hparams,
@@ -83,7 +84,8 @@ COMPAT: dict[str, dict[str, Any]] = {
         "collect_init_args": hparams.collect_init_args, "get_init_args": hparams.init_args,
         "str_to_bool": hparams.str_to_bool},
     "orchestrator.utilities.seed": {"seed_everything": seed_module.seed_everything},
-    "orchestrator.utilities.apply_func": {"move_data_to_device": backends.gpu.move_to},
+    "orchestrator.utilities.apply_func": {"move_data_to_device": backends.gpu.move_to,
+                                          "apply_to_collection": collection.apply_to_collection},
     "orchestrator.trainer": {"Trainer": trainer_module.Trainer,
                              "seed_everything": seed_module.seed_everything},
     "orchestrator.trainer.data_loading": {"_has_iterable_dataset": data.has_iterable_dataset,
