@@ -22,8 +22,9 @@ def apply_to_collection(data: Any, dtype: type | tuple[type, ...],
     if isinstance(data, dtype):
         return function(data, *args, **kwargs)
     if isinstance(data, Mapping):
-        return type(data)({key: apply_to_collection(value, dtype, function, *args, **kwargs)
-                           for key, value in data.items()})
+        applied = {key: apply_to_collection(value, dtype, function, *args, **kwargs)
+                   for key, value in data.items()}
+        return type(data)(applied)  # type: ignore[call-arg]
     if isinstance(data, tuple) and hasattr(data, "_fields"):  # a namedtuple
         return type(data)(*(apply_to_collection(v, dtype, function, *args, **kwargs)
                             for v in data))
