@@ -128,7 +128,7 @@ def test_the_lean_step_trains_exactly_like_one_with_every_phase_spelled_out(
 
     def spelled_out(self: Any, run: Any, phases: dict[str, Any]) -> None:
         phases = dict(phases, backward=lambda loss, opt, idx: loss.backward(),
-                      optimizer_step=lambda opt, idx, batch_idx: opt.step(),
+                      optimizer_step=lambda opt, idx, batch_idx, closure: opt.step(),
                       zero_grad=lambda epoch, batch_idx, opt, idx: opt.zero_grad())
         original(self, run, phases)
 
