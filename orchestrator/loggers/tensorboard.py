@@ -44,6 +44,14 @@ class TensorBoardLogger(LightningLoggerBase):
         self._rows: list[tuple[int | None, dict[str, float]]] = []  # logged, not yet written
         self._background: _RowWriter | None = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The logger without its open writer and thread (a copy, in a pickle or another
+        process, opens its own writer when it first logs); rows kept but not yet written stay
+        with this logger, which writes them."""
+        state = dict(self.__dict__)
+        state.update(_writer=None, _background=None, _rows=[])
+        return state
+
     @property
     def save_dir(self) -> str:
         return self._save_dir

@@ -541,3 +541,21 @@ def test_logger_collection_closes_and_aggregates_through_every_logger() -> None:
 def test_save_dir_is_none_unless_the_logger_writes_locally(tmp_path: Path) -> None:
     assert RecordingLogger().save_dir is None
     assert pl.loggers.TensorBoardLogger(tmp_path).save_dir == str(tmp_path)
+
+
+def test_a_tensorboard_logger_pickles_after_a_fit_and_the_copy_logs(tmp_path: Path) -> None:
+    """Its open writer and background thread stay behind; the copy opens its own writer."""
+    import pickle
+
+    logger = pl.loggers.TensorBoardLogger(tmp_path)
+    trainer = quiet_trainer(tmp_path, max_epochs=1, logger=logger, checkpoint_callback=False)
+    trainer.fit(BoringModel())
+    logger.log_metrics({"during": 1.0}, step=100)  # a row kept, a writer open
+    copy = pickle.loads(pickle.dumps(logger))
+    assert (copy.name, copy.version, copy.log_dir) == (logger.name, logger.version,
+                                                       logger.log_dir)
+    copy.log_metrics({"from_copy": 2.0}, step=101)
+    copy.finalize("success")
+    logger.finalize("success")
+    assert scalars(Path(logger.log_dir), "during") == [(100, 1.0)]
+    assert scalars(Path(logger.log_dir), "from_copy") == [(101, 2.0)]
