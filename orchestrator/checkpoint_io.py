@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from pydantic import ValidationError
 
+from orchestrator.temp_files import create_beside
 from schemas.checkpoint import (
     CHECKPOINT_FORMAT_VERSION,
     CHECKPOINT_KIND,
@@ -39,7 +40,7 @@ def write_atomically(checkpoint: dict[str, Any], path: str | os.PathLike[str]) -
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = create_beside(target, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             torch.save(checkpoint, handle)

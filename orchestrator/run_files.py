@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 from loguru import logger
 
+from orchestrator.temp_files import create_beside
 from states.lifecycle import Lifecycle, LifecycleRecord
 
 __all__ = ["LIFECYCLE_FILE", "LifecycleWriter", "read_run_lifecycle"]
@@ -80,7 +80,7 @@ class LifecycleWriter:
     def _write(self, text: str) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".lifecycle.", dir=self.path.parent)
+            fd, tmp = create_beside(self.path, prefix=".lifecycle.")
             with os.fdopen(fd, "w") as handle:
                 handle.write(text)
             os.replace(tmp, self.path)

@@ -600,3 +600,23 @@ def test_restored_epoch_outputs_and_metrics_go_to_the_run_s_device(tmp_path: Pat
     assert metrics.step_log["train_loss"].is_meta
     assert metrics.callback_metrics["val_loss"].is_meta
     assert metrics.logged_metrics == {"a": 1.0}
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_checkpoints_and_the_lifecycle_file_honour_the_umask(
+        tmp_path: Path, umask: int, mode: int) -> None:
+    """Issue 17: files were written 0600 (tempfile.mkstemp) whatever the umask; torch.save and
+    open() give 0666 less the umask, so teammates on a shared disk can read them."""
+    before = os.umask(umask)
+    try:
+        trainer = quiet_trainer(tmp_path, max_epochs=1, logger=True)
+        trainer.fit(BoringModel())
+        trainer.save_checkpoint(tmp_path / "manual.ckpt")
+    finally:
+        os.umask(before)
+    written = [tmp_path / "manual.ckpt", *tmp_path.rglob("*.ckpt"),
+               *tmp_path.rglob("lifecycle.json")]
+    assert len(written) >= 3
+    assert {path.name: path.stat().st_mode & 0o777 for path in written} == {
+        path.name: mode for path in written}
+    assert not list(tmp_path.rglob(".*.tmp"))  # no temporary file left behind
