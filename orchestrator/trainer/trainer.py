@@ -43,6 +43,7 @@ from states.hooks import HookDispatcher
 from states.lifecycle import Lifecycle
 from states.metrics import MetricStore
 from states.run import InterruptRequest, Mode, Run, RunState
+from states.schedule import should_continue
 from states.stateful import gather
 
 __all__ = ["Trainer"]
@@ -107,6 +108,7 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
         """
         overrides = {Hook.TRAIN_DATALOADER: train_dataloader, Hook.VAL_DATALOADER: val_dataloaders}
         path = ckpt_path or self.config.resume_from_checkpoint
+        self._check_fit_left(model, path)
         self._attach(model)
         self._tune_before_fit(model, train_dataloader, val_dataloaders)
         if self.backend.needs_launch:
@@ -118,6 +120,20 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
                 self.logger = None
             self._fit_in_process(model, overrides, path)
         return 1
+
+    def _check_fit_left(self, model: LightningModule, path: Any) -> None:
+        """A second ``fit`` continues the first; once that one has ended, there is nothing
+        left to train, which is refused rather than returned as a silent success."""
+        previous = self._fit_run
+        if previous is None or path is not None or should_continue(self.config, self.progress) \
+                or previous.lifecycle.outcome not in ("completed", "stopped_early"):
+            return
+        raise MisconfigurationError(
+            f"Trainer.fit({type(model).__name__}): this Trainer's fit already ended "
+            f"({previous.lifecycle.outcome}, epoch {self.progress.epoch + 1} of "
+            f"max_epochs={self.config.max_epochs}, global step {self.progress.global_step}), "
+            "so it has nothing left to train; make a new Trainer for a new run (test() may be "
+            "called on this one any number of times)")
 
     @staticmethod
     @contextlib.contextmanager

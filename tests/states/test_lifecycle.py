@@ -361,3 +361,23 @@ def test_limit_test_batches_zero_runs_no_test_step(tmp_path: Path) -> None:
     trainer.test(model)
     assert trainer.num_test_batches == [0]
     assert model.calls == Counter()
+
+
+def test_a_fit_on_a_trainer_whose_fit_ended_is_refused(tmp_path: Path) -> None:
+    """Issue 17: it returned 1 without training and said nothing."""
+    trainer = _trainer(tmp_path, max_epochs=2)
+    trainer.fit(BoringModel())
+    with pytest.raises(pl.MisconfigurationError,
+                       match=r"Trainer.fit\(BoringModel\): this Trainer's fit already ended "
+                             r"\(completed, epoch 2 of max_epochs=2, global step \d+\), so it "
+                             r"has nothing left to train; make a new Trainer for a new run"):
+        trainer.fit(BoringModel())
+    assert trainer.test()  # testing stays open
+
+
+def test_a_fit_after_a_failed_fit_runs(tmp_path: Path) -> None:
+    trainer = _trainer(tmp_path, max_epochs=1)
+    with pytest.raises(RuntimeError, match="boom"):
+        trainer.fit(_FailingModel())
+    trainer.fit(BoringModel())
+    assert trainer.global_step > 0
