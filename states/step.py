@@ -120,7 +120,7 @@ class TrainingStep:
         self.previous_loss = loss  # see end_epoch
         if steps:
             closure = self._closure(batch, batch_idx, opt_idx, optimizer, hiddens, loss) \
-                if self.closures else None
+                if self.closures and isinstance(optimizer, torch.optim.LBFGS) else None
             self._step(batch_idx, opt_idx, optimizer, closure)
         return output
 
