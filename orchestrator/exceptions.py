@@ -16,7 +16,8 @@
     ├── HardwareUnavailableError (RuntimeError)  the requested device is not here
     ├── WorkerFailedError (RuntimeError)    a DDP process failed; the message is its traceback
     └── CheckpointError (ValueError)        a checkpoint file cannot be used
-        └── CheckpointNotFoundError (FileNotFoundError)  it is not there
+        ├── CheckpointNotFoundError (FileNotFoundError)  it is not there
+        └── CheckpointWriteError (OSError)  it could not be written (disk full, read-only)
 
     RunInterrupted (KeyboardInterrupt)      SIGINT/SIGTERM ended a run after saving a checkpoint
 

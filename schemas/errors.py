@@ -11,6 +11,7 @@ __all__ = [
     "ArgumentTypeError",
     "CheckpointError",
     "CheckpointNotFoundError",
+    "CheckpointWriteError",
     "ConfigError",
     "HardwareUnavailableError",
     "HookOutputError",
@@ -87,6 +88,11 @@ class CheckpointError(OrchestratorError, ValueError):
 
 class CheckpointNotFoundError(CheckpointError, FileNotFoundError):
     """The checkpoint named is not there (a FileNotFoundError, as 0.8.5 raised it)."""
+
+
+class CheckpointWriteError(CheckpointError, OSError):
+    """A checkpoint could not be written (disk full, read-only, not a folder); nothing partial
+    was left and the files written before were kept."""
 
 
 class RunInterrupted(KeyboardInterrupt):
