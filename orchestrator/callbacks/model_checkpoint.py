@@ -144,21 +144,27 @@ class ModelCheckpoint(Callback):
         return pick(self.best_k_models, key=self.best_k_models.__getitem__)
 
     def _keep_best(self, trainer: Any, path: Path, score: float) -> None:
+        """Write the new best, then remove the one it displaces: at every instant a complete
+        checkpoint is on disk (a failed write leaves the files and the state as they were)."""
+        kept = (dict(self.best_k_models), self.best_model_path, self.best_model_score)
+        displaced = None
         if self.save_top_k != -1 and len(self.best_k_models) >= self.save_top_k \
                 and str(path) not in self.best_k_models:
-            _remove(self._worst_popped(), trainer)
+            displaced = self._worst()
+            self.best_k_models.pop(displaced)
         self.best_k_models[str(path)] = score
         pick = min if self.mode == "min" else max
         self.best_model_path = pick(self.best_k_models, key=self.best_k_models.__getitem__)
         self.best_model_score = self.best_k_models[self.best_model_path]
-        self._write(trainer, str(path))  # holds the state just set
+        try:
+            self._write(trainer, str(path))  # holds the state just set
+        except BaseException:
+            self.best_k_models, self.best_model_path, self.best_model_score = kept
+            raise
+        if displaced is not None:
+            _remove(displaced, trainer)
         if self.verbose:
             logger.info("ModelCheckpoint: saved {p} ({m}={s:.5g})", p=path, m=self.monitor, s=score)
-
-    def _worst_popped(self) -> str:
-        worst = self._worst()
-        self.best_k_models.pop(worst)
-        return worst
 
     def _keep_latest(self, trainer: Any, path: Path) -> None:
         if self.strict is False and self.monitor is not None and not self.best_k_models:

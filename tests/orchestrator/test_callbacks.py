@@ -667,3 +667,34 @@ def test_model_checkpoint_save_function_replaces_the_trainer_write(tmp_path: Any
         "epoch=0.ckpt", "epoch=1.ckpt", "epoch=2.ckpt"]
     assert os.path.basename(checkpoint.best_model_path) == "epoch=1.ckpt"
     assert os.path.basename(checkpoint.kth_best_model_path) == "epoch=2.ckpt"
+
+
+def _drive_checkpoint(checkpoint: Any, losses: list[float], save: Any) -> None:
+    checkpoint.save_function = save
+    trainer = pl.Trainer(logger=False, checkpoint_callback=False, progress_bar_refresh_rate=0)
+    for epoch, loss in enumerate(losses):
+        trainer.current_epoch = epoch
+        trainer.callback_metrics = {"val_loss": torch.tensor(loss)}
+        checkpoint.on_validation_end(trainer, trainer.get_model())
+
+
+def test_a_failed_write_keeps_the_previous_best_on_disk_and_in_the_state(tmp_path: Any) -> None:
+    # issue 17 #1: the new best is complete on disk before the old one is removed
+    events: list[str] = []
+
+    def save(path: str, weights_only: bool) -> None:
+        existing = sorted(p.name for p in tmp_path.glob("*.ckpt"))
+        events.append(f"write {os.path.basename(path)} with {existing}")
+        if os.path.basename(path) == "epoch=2.ckpt":
+            raise OSError(28, "No space left on device")
+        Path(path).write_bytes(b"checkpoint")
+
+    checkpoint = ModelCheckpoint(filepath=str(tmp_path / "{epoch}"), save_top_k=1)
+    _drive_checkpoint(checkpoint, [3.0, 2.0], save)
+    assert events[-1] == "write epoch=1.ckpt with ['epoch=0.ckpt']"  # old one still there
+    assert sorted(p.name for p in tmp_path.glob("*.ckpt")) == ["epoch=1.ckpt"]
+    with pytest.raises(OSError, match="No space"):
+        _drive_checkpoint(checkpoint, [3.0, 2.0, 1.0], save)
+    assert sorted(p.name for p in tmp_path.glob("*.ckpt")) == ["epoch=1.ckpt"]
+    assert os.path.basename(checkpoint.best_model_path) == "epoch=1.ckpt"
+    assert {os.path.basename(p) for p in checkpoint.best_k_models} == {"epoch=1.ckpt"}
