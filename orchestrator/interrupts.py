@@ -19,7 +19,8 @@ __all__ = ["GracefulInterrupt"]
 class GracefulInterrupt:
     """Turns the first SIGINT/SIGTERM into a request the batch loop honours at a boundary.
 
-    At the next batch boundary the trainer writes a resumable checkpoint, and the run ends as
+    At the next batch boundary (of training, or of a validation check, which the resumed run
+    reruns from its start) the trainer writes a resumable checkpoint, and the run ends as
     ``interrupted``. A second SIGINT stops at once (KeyboardInterrupt), without a checkpoint.
     """
 
@@ -52,7 +53,7 @@ class GracefulInterrupt:
                 signal.signal(signum, handler)
 
     def save_and_raise(self) -> None:
-        """Write the checkpoint and end the run (called by the batch loop at a boundary)."""
+        """Write the checkpoint and end the run (called by the batch loops at a boundary)."""
         path = self._save()
         logger.warning(
             "run interrupted by {sig}; resumable checkpoint saved to {path}. Resume with "

@@ -29,9 +29,12 @@ _HOOKS: Final[dict[Stage, tuple[Hook, Hook, Hook, Hook]]] = {
 }
 
 
-def run_evaluation(run: Run, data: EvalData, stage: Stage,
-                   limit: int | None = None) -> tuple[Any, list[list[Any]]]:
+def run_evaluation(run: Run, data: EvalData, stage: Stage, limit: int | None = None,
+                   interruptible: bool = False) -> tuple[Any, list[list[Any]]]:
     """Run ``{stage}_step`` over every loader, then ``{stage}_epoch_end``.
+
+    ``interruptible``: a SIGINT/SIGTERM saves the checkpoint and ends the run once the batch
+    running is done (the check is rerun from its start on resume).
 
     Returns the validated epoch-end output (None when the hook is not overridden) and the
     collected step outputs per loader. The module is in eval mode and no gradients are
@@ -44,7 +47,7 @@ def run_evaluation(run: Run, data: EvalData, stage: Stage,
         with torch.no_grad():
             per_loader = [
                 _run_loader(run, loader, idx, len(data.loaders) > 1, stage,
-                            count if limit is None else min(count, limit))
+                            count if limit is None else min(count, limit), interruptible)
                 for idx, (loader, count) in enumerate(zip(data.loaders, data.num_batches))
             ]
             if not data.enabled:  # every limit 0: no step ran, nothing to gather (as 0.8.5)
@@ -55,8 +58,9 @@ def run_evaluation(run: Run, data: EvalData, stage: Stage,
 
 
 def _run_loader(run: Run, loader: Any, loader_idx: int, multiple: bool,
-                stage: Stage, count: float) -> list[Any]:
+                stage: Stage, count: float, interruptible: bool) -> list[Any]:
     hooks, validator, progress = run.hooks, run.validator, run.state.progress
+    interrupt = run.interrupt if interruptible else None
     step, batch_start, batch_end, epoch_end = _HOOKS[stage]
     forward = forward_phase(run, stage)
     start, end = hooks.caller(batch_start), hooks.caller(batch_end)
@@ -82,6 +86,8 @@ def _run_loader(run: Run, loader: Any, loader_idx: int, multiple: bool,
             outputs.append(detach_all(output))
         if end is not None:
             end()
+        if interrupt is not None and interrupt.requested:
+            interrupt.save_and_raise()
         if batch_idx + 1 >= count:
             break
     return outputs

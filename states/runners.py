@@ -155,7 +155,7 @@ def run_val_check(run: Run) -> str:
     generators.pin()
     hooks.call(Hook.ON_PRE_PERFORMANCE_CHECK)
     hooks.call(Hook.ON_VALIDATION_START)
-    output, _ = run_evaluation(run, run.data.val, "validation")
+    output, _ = run_evaluation(run, run.data.val, "validation", interruptible=True)
     log_epoch_end(run, output)
     run.state.progress.val_checks_in_epoch += 1
     generators.unpin()

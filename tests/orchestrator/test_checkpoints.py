@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import re
 from argparse import Namespace
 from pathlib import Path
@@ -51,9 +52,9 @@ def _saved_checkpoint(tmp_path: Path, name: str = "run.ckpt", epochs: int = 1,
 
 
 def _resume(tmp_path: Path, path: Path, model: pl.LightningModule | None = None,
-            max_epochs: int = 2) -> pl.Trainer:
+            max_epochs: int = 2, **kwargs: Any) -> pl.Trainer:
     trainer = _trainer(tmp_path / "resumed", max_epochs=max_epochs,
-                       resume_from_checkpoint=str(path))
+                       resume_from_checkpoint=str(path), **kwargs)
     trainer.fit(model if model is not None else BoringModel())
     return trainer
 
@@ -621,3 +622,40 @@ def test_checkpoints_and_the_lifecycle_file_honour_the_umask(
     assert {path.name: path.stat().st_mode & 0o777 for path in written} == {
         path.name: mode for path in written}
     assert not list(tmp_path.rglob(".*.tmp"))  # no temporary file left behind
+
+
+class _SignalInValidation(pl.Callback):
+    """Sends its own process SIGTERM after validation batch 1 of the first mid-epoch check,
+    and counts the batches (of training and validation) that still run."""
+
+    def __init__(self) -> None:
+        self.sent = False
+        self.after: list[str] = []
+
+    def on_validation_batch_end(self, trainer: Any, pl_module: Any) -> None:
+        if self.sent:
+            self.after.append("validation")
+        elif trainer.lifecycle.state == "val_check":
+            self.sent = True
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def on_batch_end(self, trainer: Any, pl_module: Any) -> None:
+        if self.sent:
+            self.after.append("training")
+
+
+def test_sigterm_inside_validation_saves_within_the_batch_and_resumes_exactly(
+        tmp_path: Path) -> None:
+    # issue 17 #4: the validation batch running finishes, then the checkpoint is saved
+    kwargs: dict[str, Any] = dict(max_epochs=2, val_check_interval=0.5, num_sanity_val_steps=0)
+    whole = _fit(tmp_path / "whole", _seeded(), **kwargs)
+    switch = _SignalInValidation()
+    interrupted = _fit(tmp_path / "cut", _seeded(), callbacks=[switch], **kwargs)
+    assert interrupted.interrupted and switch.after == []
+    path = next((tmp_path / "cut").rglob("interrupted.ckpt"))
+    saved = load_checkpoint(path)
+    assert saved["lifecycle"]["state"] == "val_check"
+    resumed = _resume(tmp_path, path, _seeded(), **kwargs)
+    assert resumed.global_step == whole.global_step
+    for name, value in whole.model.state_dict().items():
+        assert torch.equal(value, resumed.model.state_dict()[name]), name
