@@ -4,8 +4,9 @@
 
 Targets: the trainer's atomic, fsynced checkpoint costs at most 1.2 times a bare
 ``torch.save(model.state_dict())`` followed by an fsync, for a model of about 100 MB; reading it
-back with ``load_checkpoint`` (which checks the manifest and the whole body against its schema)
-costs at most 1.5 times a bare ``torch.load(weights_only=True)`` of the same file.
+back with ``load_checkpoint`` (which checks every record's CRC-32, in a thread beside torch's
+read, and the manifest and the whole body against its schema) costs at most 1.5 times a bare
+``torch.load(weights_only=True)`` of the same file.
 """
 
 from __future__ import annotations

@@ -13,14 +13,16 @@ import shutil
 import tempfile
 import urllib.error
 import urllib.request
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 from pydantic import ValidationError
 
+from orchestrator.checkpoint_verify import IntegrityCheck
 from orchestrator.temp_files import create_beside
 from schemas.checkpoint import (
     CHECKPOINT_FORMAT_VERSION,
@@ -134,12 +136,35 @@ _LIGHTNING_GLOBALS: list[Any] = [
 
 
 def _read(file: Path, map_location: Any, name: str) -> Any:
+    """``torch.load`` with ``weights_only``, while a thread checks every record's CRC-32: a
+    damaged record is reported as such, before whatever torch made of it."""
     if not file.is_file():
         raise CheckpointNotFoundError(
             f"checkpoint {name!r} does not exist (or is not a file)")
+    check = IntegrityCheck(file)
     try:
-        return torch.load(file, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # torch's advice is in our refusal
+            loaded = torch.load(file, map_location=map_location, weights_only=True)
+    except Exception as exc:  # torch raises many kinds on a torn or foreign file
+        _raise_damage(check, name)
+        _raise_unreadable(file, name, exc)
+    _raise_damage(check, name)
+    return loaded
+
+
+def _raise_damage(check: IntegrityCheck, name: str) -> None:
+    damage = check.damage()
+    if damage is None:
+        return
+    advice = "load an earlier checkpoint, or a copy of this one" \
+        if str(damage).startswith(("damaged", "truncated")) \
+        else "pass a file written by Trainer.save_checkpoint"
+    raise CheckpointError(f"{name!r} is {damage}. Nothing from it was used; {advice}")
+
+
+def _raise_unreadable(file: Path, name: str, exc: Exception) -> NoReturn:
+    if isinstance(exc, pickle.UnpicklingError):
         code = _foreign_globals(file)
         if code:
             raise CheckpointError(
@@ -151,11 +176,16 @@ def _read(file: Path, map_location: Any, name: str) -> Any:
             f"{name!r} is not a readable checkpoint: it is torn or not checkpoint data "
             f"({_unpickler_reason(exc)}). Nothing from it was run"
         ) from None
-    except Exception as exc:  # torch raises many kinds on a torn or foreign file
-        raise CheckpointError(
-            f"{name!r} is not a readable checkpoint: it is torn (a partial write) or not "
-            f"a torch file ({type(exc).__name__}: {str(exc)[:120]})"
-        ) from None
+    raise CheckpointError(
+        f"{name!r} is not a readable checkpoint: it is torn (a partial write) or not "
+        f"a torch file ({type(exc).__name__}: {_shortened(str(exc))})"
+    ) from None
+
+
+def _shortened(text: str, most: int = 160) -> str:
+    """``text`` cut at a word boundary, marked as cut."""
+    line = " ".join(text.split())
+    return line if len(line) <= most else line[:most].rsplit(" ", 1)[0] + " ..."
 
 
 def _checked(name: str, checkpoint: Any) -> dict[str, Any]:

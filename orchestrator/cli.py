@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,11 @@ def _record_of(args: argparse.Namespace) -> LifecycleRecord | None:
         checkpoint = load_checkpoint(args.checkpoint)
         if "lifecycle" not in checkpoint:
             raise ValueError(f"{args.checkpoint!r} holds weights only: it has no lifecycle")
-        return LifecycleRecord.from_dict(checkpoint["lifecycle"])
+        record = LifecycleRecord.from_dict(checkpoint["lifecycle"])
+        if record.recorded_at is None:  # earlier files kept the time in the manifest only
+            created = datetime.fromisoformat(checkpoint["manifest"]["created_at"])
+            record.recorded_at = created.timestamp()
+        return record
     if args.run:
         return read_run_lifecycle(args.run, args.mode)
     return None

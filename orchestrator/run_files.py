@@ -11,6 +11,7 @@ from typing import Any
 from loguru import logger
 
 from orchestrator.temp_files import create_beside
+from schemas.checkpoint import lifecycle_file_problem
 from states.lifecycle import Lifecycle, LifecycleRecord
 
 __all__ = ["LIFECYCLE_FILE", "LifecycleWriter", "read_run_lifecycle"]
@@ -103,7 +104,13 @@ def read_run_lifecycle(run_dir: str | Path, mode: str | None = None) -> Lifecycl
         )
     try:
         runs = json.loads(path.read_text())
-        chosen = mode or ("fit" if "fit" in runs else next(iter(runs)))
-        return LifecycleRecord.from_dict(runs[chosen])
-    except (ValueError, KeyError, StopIteration, TypeError) as exc:
-        raise ValueError(f"{str(path)!r} is not a lifecycle file ({exc!r})") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{str(path)!r} is not a lifecycle file: it is not JSON ({exc}); "
+                         "pass a run's lifecycle.json or its log directory") from None
+    problem = lifecycle_file_problem(runs)
+    if problem is None and mode is not None and mode not in runs:
+        problem = f"it holds no {mode!r} run (it holds {', '.join(map(repr, runs))})"
+    if problem is not None:
+        raise ValueError(f"{str(path)!r} is not a lifecycle file ({problem}); pass a run's "
+                         "lifecycle.json or its log directory")
+    return LifecycleRecord.from_dict(runs[mode or ("fit" if "fit" in runs else next(iter(runs)))])

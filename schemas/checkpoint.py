@@ -16,7 +16,7 @@ from typing_extensions import NotRequired, TypedDict
 
 __all__ = ["CHECKPOINT_FORMAT_VERSION", "CHECKPOINT_KIND", "CheckpointManifest", "FullBody",
            "LifecycleSection", "MetricStoreSection", "ProgressSection", "WeightsBody",
-           "body_problems"]
+           "body_problems", "lifecycle_file_problem"]
 
 CHECKPOINT_FORMAT_VERSION = 1
 CHECKPOINT_KIND = "orchestrator-checkpoint"
@@ -72,6 +72,7 @@ class LifecycleSection(TypedDict):
     error: str | None
     history: list[str]
     entries: list[_EntrySection]
+    recorded_at: NotRequired[float | None]  # when it was taken (files before lack it)
 
 
 class MetricStoreSection(TypedDict):
@@ -154,6 +155,27 @@ def body_problems(body: Mapping[str, Any], weights_only: bool, most: int = 3) ->
             lines.append(f"and {len(errors) - most} more")
         return lines
     return []
+
+
+@functools.cache
+def _lifecycle_file_schema() -> TypeAdapter[Any]:
+    return TypeAdapter(dict[str, LifecycleSection])
+
+
+def lifecycle_file_problem(runs: Any) -> str | None:
+    """What keeps ``runs`` (a parsed ``lifecycle.json``: each mode's lifecycle section) from
+    being one; None when nothing does."""
+    if isinstance(runs, dict) and not runs:
+        return "it holds no run"
+    try:
+        _lifecycle_file_schema().validate_python(runs)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        if not where:
+            return f"expected an object of runs by mode, found {type(runs).__name__}"
+        return f"{where}: {error['msg']}"
+    return None
 
 
 def _problem(error: Any) -> str:

@@ -125,8 +125,9 @@ class Lifecycle:
         return self._visits.get(state, 0)
 
     def record(self) -> LifecycleRecord:
-        """A plain-data snapshot of the latest run (or of the idle machine)."""
-        return LifecycleRecord(self.state, list(self.entries), self.outcome, self.mode, self.error)
+        """A plain-data snapshot of the latest run (or of the idle machine), taken now."""
+        return LifecycleRecord(self.state, list(self.entries), self.outcome, self.mode, self.error,
+                               time.time())
 
     def state_dict(self) -> dict[str, Any]:
         """The latest run as plain data, for a checkpoint."""

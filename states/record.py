@@ -23,13 +23,17 @@ class HistoryEntry:
 
 @dataclass
 class LifecycleRecord:
-    """A lifecycle as plain data: for checkpoints, run directories and diagrams."""
+    """A lifecycle as plain data: for checkpoints, run directories and diagrams.
+
+    ``recorded_at`` (Unix time) is when it was taken: the open visit lasts until then.
+    """
 
     state: str
     entries: list[HistoryEntry]
     outcome: Outcome
     mode: str | None = None
     error: str | None = None
+    recorded_at: float | None = None
 
     @property
     def history(self) -> list[str]:
@@ -43,12 +47,14 @@ class LifecycleRecord:
         return found
 
     def time_in(self) -> dict[str, float]:
-        """Seconds spent in each visited state (the current visit counts up to now)."""
+        """Seconds spent in each visited state (the open visit counts up to ``recorded_at``,
+        or up to now for a record without one)."""
         spent: dict[str, float] = {}
+        until = self.recorded_at if self.recorded_at is not None else time.time()
         for entry in self.entries:
             duration = entry.duration
             if duration is None:
-                duration = max(0.0, time.time() - entry.entered_at)
+                duration = max(0.0, until - entry.entered_at)
             spent[entry.state] = spent.get(entry.state, 0.0) + duration
         return spent
 
@@ -62,7 +68,7 @@ class LifecycleRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return {"state": self.state, "outcome": self.outcome, "mode": self.mode,
-                "error": self.error, "history": self.history,
+                "error": self.error, "history": self.history, "recorded_at": self.recorded_at,
                 "entries": [{"state": e.state, "entered_at": e.entered_at,
                              "duration": e.duration, "trigger": e.trigger}
                             for e in self.entries]}
@@ -71,4 +77,4 @@ class LifecycleRecord:
     def from_dict(cls, data: dict[str, Any]) -> LifecycleRecord:
         entries = [HistoryEntry(**entry) for entry in data.get("entries", [])]
         return cls(data["state"], entries, data.get("outcome", "running"), data.get("mode"),
-                   data.get("error"))
+                   data.get("error"), data.get("recorded_at"))

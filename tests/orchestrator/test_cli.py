@@ -12,8 +12,10 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -247,6 +249,22 @@ def test_graph_run_with_a_broken_lifecycle_file(run_here: Cli, tmp_path: Path) -
     assert "not a lifecycle file" in line
 
 
+@pytest.mark.parametrize("content", ['{"foo": 1}', "[]", "{}", '{"fit": {"state": 3}}', "7"])
+def test_graph_run_on_json_that_is_no_lifecycle_is_a_one_line_error(
+        run_here: Cli, tmp_path: Path, content: str) -> None:
+    # issue 17 #11: it crashed with a traceback
+    path = tmp_path / "other.json"
+    path.write_text(content)
+    line = _one_line_error(run_here("graph", "--run", str(path)), "graph", str(path))
+    assert "is not a lifecycle file (" in line
+
+
+def test_graph_run_with_a_mode_the_file_lacks(run_here: Cli, real_run: RealRun) -> None:
+    line = _one_line_error(run_here("graph", "--run", str(real_run.log_dir), "--mode", "test"),
+                           "graph", "lifecycle.json")
+    assert "holds no 'test' run (it holds 'fit')" in line
+
+
 def test_failed_run_leaves_a_drawable_lifecycle(cli: Cli, failed_run: Path) -> None:
     stored = json.loads((failed_run / "lifecycle.json").read_text())
     assert stored["fit"]["outcome"] == "failed"
@@ -274,6 +292,36 @@ def test_graph_checkpoint_of_model_checkpoint_last(run_here: Cli, real_run: Real
     assert re.search(r"^\s*Class val_check s_active$", result.out, re.M)
     assert re.search(r"^\s*Class teardown s_default$", result.out, re.M)
     assert "train_epoch ×2" in result.out
+
+
+def test_graph_checkpoint_times_are_those_the_checkpoint_recorded(
+        run_here: Cli, real_run: RealRun) -> None:
+    # issue 17 #11: the open visit was timed against the current clock, growing with every call
+    saved = load_checkpoint(real_run.last)["lifecycle"]
+    open_visit = saved["entries"][-1]
+    assert open_visit["duration"] is None and saved["recorded_at"] >= open_visit["entered_at"]
+    first = run_here("graph", "--checkpoint", str(real_run.last))
+    time.sleep(1.1)
+    again = run_here("graph", "--checkpoint", str(real_run.last))
+    assert first.rc == again.rc == 0 and first.out == again.out
+    spent = saved["recorded_at"] - open_visit["entered_at"]
+    assert spent < 1.0
+    assert re.search(r"val_check ×2, \d+(\.\d+)? ?m?s", first.out), first.out
+
+
+def test_graph_checkpoint_of_an_earlier_file_times_from_its_manifest(
+        run_here: Cli, real_run: RealRun, tmp_path: Path) -> None:
+    from orchestrator.checkpoint_io import write_atomically
+
+    checkpoint = load_checkpoint(real_run.last)
+    recorded = checkpoint["lifecycle"].pop("recorded_at")
+    path = tmp_path / "earlier.ckpt"
+    write_atomically(checkpoint, path)
+    first = run_here("graph", "--checkpoint", str(path))
+    time.sleep(1.1)
+    assert first.rc == 0 and run_here("graph", "--checkpoint", str(path)).out == first.out
+    assert datetime.fromisoformat(checkpoint["manifest"]["created_at"]).timestamp() \
+        == pytest.approx(recorded, abs=1.0)
 
 
 def test_graph_checkpoint_with_weights_only(run_here: Cli, real_run: RealRun,
@@ -365,8 +413,25 @@ def _missing(path: Path) -> None:
     pass
 
 
+def _truncated_torch_file(path: Path) -> None:
+    torch.save({"weights": torch.arange(1000.0)}, path)
+    path.write_bytes(path.read_bytes()[:2500])
+
+
+def _flipped_torch_file(path: Path) -> None:
+    torch.save({"weights": torch.arange(1000.0)}, path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # inside the tensor's record
+    path.write_bytes(bytes(data))
+
+
 BAD_FILES = {"text": _text_file, "csv": _csv_file, "prose": _prose_file, "empty": _empty_file,
-             "missing": _missing, "foreign_torch": _foreign_torch_file}
+             "missing": _missing, "foreign_torch": _foreign_torch_file,
+             "truncated": _truncated_torch_file, "flipped": _flipped_torch_file}
+WORDS = {"text": "is not a checkpoint", "csv": "is not a checkpoint",
+         "prose": "is not a checkpoint", "empty": "is empty (0 bytes)", "missing": "does not exist",
+         "foreign_torch": "not an orchestrator checkpoint", "truncated": "is truncated: its 2500",
+         "flipped": "is damaged: record 'flipped/data/0'"}  # torch names records by the file
 
 
 @pytest.mark.parametrize("cli", ["in_process", pytest.param("python_m", marks=pytest.mark.slow)],
@@ -376,7 +441,8 @@ def test_inspect_bad_file_is_a_one_line_error(cli: Cli, tmp_path: Path, kind: st
     path = tmp_path / f"{kind}.ckpt"
     BAD_FILES[kind](path)
     result = cli("inspect", str(path))
-    _one_line_error(result, "inspect", str(path))
+    line = _one_line_error(result, "inspect", str(path))
+    assert WORDS[kind] in line
     assert result.out == ""
 
 
