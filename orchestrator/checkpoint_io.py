@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from orchestrator.checkpoint_verify import IntegrityCheck
 from orchestrator.temp_files import create_beside
+from orchestrator.write_errors import is_write_failure, write_error
 from schemas.checkpoint import (
     CHECKPOINT_FORMAT_VERSION,
     CHECKPOINT_KIND,
@@ -39,18 +40,27 @@ def write_atomically(checkpoint: dict[str, Any], path: str | os.PathLike[str]) -
     """Write to a temporary file beside ``path``, fsync, then rename over ``path``.
 
     A crash at any moment leaves the old file or the new one, never a torn one.
+
+    Raises:
+        CheckpointWriteError: the file system refused the write (disk full, read-only, no
+            permission, a file in the folder path); the message names the file, and nothing
+            partial is left.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = create_beside(target, prefix=f".{target.name}.", suffix=".tmp")
+    tmp: str | None = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = create_beside(target, prefix=f".{target.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             torch.save(checkpoint, handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if is_write_failure(exc):
+            raise write_error(target, exc, checkpoint) from exc
         raise
     _fsync_dir(target.parent)
 

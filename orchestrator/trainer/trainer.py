@@ -24,6 +24,7 @@ from orchestrator.checkpoint_state import (
     take_handback,
 )
 from orchestrator.interrupts import GracefulInterrupt
+from orchestrator.output_dirs import check_output_dirs
 from orchestrator.loggers.base import LoggerCollection
 from orchestrator.module import LightningModule
 from orchestrator.run_files import LifecycleWriter
@@ -157,6 +158,8 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
         """The fit itself, in this process (one of several under DDP)."""
         if self.backend.world_size > 1 and not self.is_global_zero:
             self.logger = None
+        if self.is_global_zero:
+            check_output_dirs(self)
         checkpoint = load_checkpoint(path) if path is not None else None
         if checkpoint is not None and checkpoint.get("logger") and self.logger is not None:
             self.logger.load_state_dict(checkpoint["logger"])  # continue the saved run's logs
