@@ -90,7 +90,8 @@ class OptimizerStates:
         self.source = source
 
     def state_dict(self) -> list[dict[str, Any]]:
-        return [optimizer.state_dict() for optimizer in self.optimization.optimizers]
+        return [{**optimizer.state_dict(), "class": _class_path(optimizer)}
+                for optimizer in self.optimization.optimizers]
 
     def load_state_dict(self, state: list[dict[str, Any]]) -> None:
         optimizers = self.optimization.optimizers
@@ -99,8 +100,54 @@ class OptimizerStates:
                 f"{self.source!r} holds {len(state)} optimizer state(s) but "
                 f"configure_optimizers returned {len(optimizers)}"
             )
-        for optimizer, saved in zip(optimizers, state):
-            optimizer.load_state_dict(saved)
+        for index, (optimizer, saved) in enumerate(zip(optimizers, state)):
+            problem = optimizer_mismatch(optimizer, saved)
+            if problem is not None:
+                raise CheckpointError(
+                    f"{self.source!r} holds the state of optimizer {index} {problem}; return "
+                    "the optimizers the checkpoint was trained with, or load only its weights "
+                    "(load_from_checkpoint, test(ckpt_path=...))")
+            optimizer.load_state_dict({k: v for k, v in saved.items() if k != "class"})
+
+
+def _class_path(optimizer: torch.optim.Optimizer) -> str:
+    return f"{type(optimizer).__module__}.{type(optimizer).__qualname__}"
+
+
+def optimizer_mismatch(optimizer: torch.optim.Optimizer, saved: dict[str, Any]) -> str | None:
+    """What keeps ``saved`` (an optimizer's state in a checkpoint) from fitting ``optimizer``:
+    its class, its parameter groups, the shapes of its per-parameter state."""
+    name = type(optimizer).__name__
+    saved_class = saved.get("class")
+    if saved_class is not None and saved_class != _class_path(optimizer):
+        return f"as {saved_class.rsplit('.', 1)[-1]}, but configure_optimizers returned " \
+            f"{name} there"
+    groups, saved_groups = optimizer.param_groups, saved["param_groups"]
+    if len(groups) != len(saved_groups):
+        return f"({name}): it has {len(saved_groups)} parameter group(s) in the checkpoint " \
+            f"and {len(groups)} here"
+    lacking = sorted(set(groups[0]) - set(saved_groups[0]) - {"params"})
+    if saved_class is None and lacking:  # a file written before the class was kept
+        return f"with parameter groups that lack {', '.join(map(repr, lacking[:4]))}: it " \
+            f"was saved by another optimizer class than {name}"
+    problem = _shape_mismatch(groups, saved_groups, saved["state"])
+    return None if problem is None else f"({name}): {problem}"
+
+
+def _shape_mismatch(groups: list[dict[str, Any]], saved_groups: list[dict[str, Any]],
+                    saved_state: dict[Any, Any]) -> str | None:
+    for group_index, (group, saved_group) in enumerate(zip(groups, saved_groups)):
+        params, saved_ids = group["params"], saved_group["params"]
+        if len(params) != len(saved_ids):
+            return f"group {group_index} has {len(saved_ids)} parameter(s) in the " \
+                f"checkpoint and {len(params)} here"
+        for position, (param, saved_id) in enumerate(zip(params, saved_ids)):
+            for value in saved_state.get(saved_id, {}).values():
+                if isinstance(value, torch.Tensor) and value.dim() > 0 \
+                        and value.shape != param.shape:
+                    return f"parameter {position} of group {group_index} has the shape " \
+                        f"{tuple(value.shape)} in the checkpoint and {tuple(param.shape)} here"
+    return None
 
 
 class SchedulerStates:

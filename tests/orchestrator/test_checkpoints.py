@@ -710,3 +710,68 @@ def test_the_refusal_of_a_code_running_pickle_is_the_only_thing_said(tmp_path: P
         load_checkpoint(path)
     assert [str(w.message) for w in caught] == []
     assert not (tmp_path / "marker").exists()
+
+
+class _AdamModel(BoringModel):
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam(self.parameters(), lr=0.01)
+
+
+class _ReversedAdamModel(BoringModel):
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam([self.layer.bias, self.layer.weight], lr=0.01)
+
+
+class _TwoGroupsModel(BoringModel):
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam([{"params": [self.layer.weight]},
+                                 {"params": [self.layer.bias], "lr": 0.1}], lr=0.01)
+
+
+class _TwoOptimizersModel(BoringModel):
+    def configure_optimizers(self) -> Any:
+        return [torch.optim.SGD(self.parameters(), lr=0.1),
+                torch.optim.SGD(self.parameters(), lr=0.2)]
+
+
+def test_resuming_into_another_optimizer_class_names_the_file_the_index_and_both(
+        tmp_path: Path) -> None:
+    # issue 17 #7: an SGD checkpoint into Adam failed later with a bare KeyError: 'betas'
+    path = _saved_checkpoint(tmp_path)  # BoringModel trains with SGD
+    with pytest.raises(CheckpointError, match=_names_file(path) + " holds the state of "
+                       "optimizer 0 as SGD, but configure_optimizers returned Adam there"):
+        _resume(tmp_path, path, _AdamModel())
+
+
+def test_an_earlier_file_without_classes_is_checked_by_its_group_keys(tmp_path: Path) -> None:
+    from orchestrator.checkpoint_io import write_atomically
+
+    path = _saved_checkpoint(tmp_path)
+    checkpoint = load_checkpoint(path)
+    checkpoint["optimizer_states"][0].pop("class")
+    write_atomically(checkpoint, path)
+    with pytest.raises(CheckpointError, match=_names_file(path) + ".*optimizer 0 .*lack "
+                       "'amsgrad', 'betas'.*Adam"):
+        _resume(tmp_path, path, _AdamModel())
+
+
+@pytest.mark.parametrize(("trained", "resumed", "words"), [
+    (_AdamModel, _ReversedAdamModel, "parameter 0 of group 0 has the shape (1, 8) in the "
+                                     "checkpoint and (1,) here"),
+    (_AdamModel, _TwoGroupsModel, "has 1 parameter group(s) in the checkpoint and 2 here"),
+    (_TwoGroupsModel, _AdamModel, "has 2 parameter group(s) in the checkpoint and 1 here"),
+    (BoringModel, _TwoOptimizersModel, "holds 1 optimizer state(s) but configure_optimizers "
+                                       "returned 2"),
+])
+def test_resuming_into_other_parameter_groups_names_what_differs(
+        tmp_path: Path, trained: type[pl.LightningModule], resumed: type[pl.LightningModule],
+        words: str) -> None:
+    path = _saved_checkpoint(tmp_path, model_cls=trained)
+    with pytest.raises(CheckpointError, match=_names_file(path) + ".*" + re.escape(words)):
+        _resume(tmp_path, path, resumed())
+
+
+def test_the_same_optimizers_resume_as_before(tmp_path: Path) -> None:
+    path = _saved_checkpoint(tmp_path, model_cls=_TwoGroupsModel)
+    assert load_checkpoint(path)["optimizer_states"][0]["class"] == "torch.optim.adam.Adam"
+    assert _resume(tmp_path, path, _TwoGroupsModel()).global_step == 8
