@@ -24,9 +24,9 @@ from orchestrator.checkpoint_state import (
     take_handback,
 )
 from orchestrator.interrupts import GracefulInterrupt
-from orchestrator.output_dirs import check_output_dirs
 from orchestrator.loggers.base import LoggerCollection
 from orchestrator.module import LightningModule
+from orchestrator.output_dirs import check_output_dirs
 from orchestrator.run_files import LifecycleWriter
 from orchestrator.summary import weights_summary
 from orchestrator.test_report import print_test_results

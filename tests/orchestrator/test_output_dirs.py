@@ -56,7 +56,7 @@ def test_a_file_inside_the_checkpoint_folder_path_is_refused_naming_the_callback
     model = _CountingModel()
     trainer = quiet_trainer(tmp_path, max_epochs=1,
                             checkpoint_callback=ModelCheckpoint(dirpath=file / "ckpts"))
-    with pytest.raises(ConfigError, match=re.escape(f"ModelCheckpoint(dirpath)=") + ".*"
+    with pytest.raises(ConfigError, match=re.escape("ModelCheckpoint(dirpath)=") + ".*"
                        + re.escape(f"{str(file)!r} in its path is a file")):
         trainer.fit(model)
     assert model.steps == 0
