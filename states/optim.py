@@ -90,7 +90,10 @@ class OptimizerStates:
         self.source = source
 
     def state_dict(self) -> list[dict[str, Any]]:
-        return [{**optimizer.state_dict(), "class": _class_path(optimizer)}
+        # step_called: torch's scheduler wrapper saw a step (restored, a resumed run's first
+        # scheduler step is not taken for one before any optimizer step, which torch warns of)
+        return [{**optimizer.state_dict(), "class": _class_path(optimizer),
+                 "step_called": bool(getattr(optimizer, "_opt_called", False))}
                 for optimizer in self.optimization.optimizers]
 
     def load_state_dict(self, state: list[dict[str, Any]]) -> None:
@@ -107,7 +110,10 @@ class OptimizerStates:
                     f"{self.source!r} holds the state of optimizer {index} {problem}; return "
                     "the optimizers the checkpoint was trained with, or load only its weights "
                     "(load_from_checkpoint, test(ckpt_path=...))")
-            optimizer.load_state_dict({k: v for k, v in saved.items() if k != "class"})
+            optimizer.load_state_dict({k: v for k, v in saved.items()
+                                       if k not in ("class", "step_called")})
+            if saved.get("step_called"):
+                optimizer._opt_called = True  # type: ignore[attr-defined]
 
 
 def _class_path(optimizer: torch.optim.Optimizer) -> str:

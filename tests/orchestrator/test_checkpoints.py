@@ -775,3 +775,35 @@ def test_the_same_optimizers_resume_as_before(tmp_path: Path) -> None:
     path = _saved_checkpoint(tmp_path, model_cls=_TwoGroupsModel)
     assert load_checkpoint(path)["optimizer_states"][0]["class"] == "torch.optim.adam.Adam"
     assert _resume(tmp_path, path, _TwoGroupsModel()).global_step == 8
+
+
+class _EpochSchedulerModel(BoringModel):
+    def configure_optimizers(self) -> Any:
+        optimizer = torch.optim.SGD(self.parameters(), lr=0.1)
+        return [optimizer], [torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.5)]
+
+
+class _SaveAtFirstEpochEnd(pl.Callback):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def on_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+        if trainer.current_epoch == 0:
+            trainer.save_checkpoint(self.path)
+
+
+def test_a_resume_before_the_epoch_scheduler_steps_gives_no_false_torch_warning(
+        tmp_path: Path) -> None:
+    # issue 17 #12: the resumed run's first scheduler step came before any optimizer step in
+    # the process, and torch warned "Detected call of `lr_scheduler.step()` before ..."
+    import warnings
+
+    path = tmp_path / "epoch0.ckpt"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        whole = _fit(tmp_path / "whole", _seeded(_EpochSchedulerModel), 2,
+                     callbacks=[_SaveAtFirstEpochEnd(path)])
+        resumed = _resume(tmp_path, path, _seeded(_EpochSchedulerModel), max_epochs=2)
+    assert [str(w.message) for w in caught if "lr_scheduler" in str(w.message)] == []
+    assert resumed.optimizers[0].param_groups[0]["lr"] == pytest.approx(0.025)
+    _assert_same_params(whole, resumed)
