@@ -25,7 +25,13 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from schemas.config_legacy import DEPRECATED, OLDER, translate
-from schemas.errors import ArgumentIndexError, ArgumentTypeError, ConfigError, UnknownArgumentError
+from schemas.errors import (
+    ArgumentIndexError,
+    ArgumentTypeError,
+    ConfigError,
+    UnknownArgumentError,
+    join_problems,
+)
 
 __all__ = ["DISTRIBUTED_BACKENDS", "PRECISIONS", "TrainerConfig", "build_config",
            "trainer_signature"]
@@ -329,7 +335,7 @@ def _describe(exc: ValidationError, kwargs: dict[str, Any], spelled: dict[str, s
             message = messages[0]
         tail = f"; valid choices: {choices}" if choices and "choices" not in message else ""
         lines.append(f"{head}: {message}{tail}")
-    return "\n".join(lines)
+    return join_problems(lines, separator="\n")
 
 
 # Arguments of later Lightning versions, and the seed-era argument that does the same.

@@ -6,6 +6,8 @@ draws the tree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "ArgumentIndexError",
     "ArgumentTypeError",
@@ -26,8 +28,41 @@ __all__ = [
 ]
 
 
+MESSAGE_LIMIT = 2048  # characters: a message says the first problems, then how many more
+
+
+def join_problems(parts: Sequence[str], separator: str = "; ",
+                  limit: int = MESSAGE_LIMIT - 256) -> str:
+    """``parts`` joined while they fit in ``limit`` characters, then "and N more" (the first
+    part always, shortened if need be)."""
+    kept: list[str] = []
+    used = 0
+    for part in parts:
+        if kept and used + len(separator) + len(part) > limit:
+            break
+        kept.append(part if kept else _middle_cut(part, limit))
+        used += len(separator) + len(kept[-1])
+    left = len(parts) - len(kept)
+    return separator.join(kept) + (f"{separator}and {left} more" if left else "")
+
+
+def _middle_cut(text: str, limit: int) -> str:
+    """``text`` with its middle left out once it passes ``limit``: the start says what failed,
+    the end (a traceback's last lines) where."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]} ... [{len(text) - 2 * half} characters left out] ... {text[-half:]}"
+
+
 class OrchestratorError(Exception):
-    """Base of every error this project raises on purpose."""
+    """Base of every error this project raises on purpose. A message over ``MESSAGE_LIMIT``
+    characters keeps its start and its end."""
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (_middle_cut(args[0], MESSAGE_LIMIT),)
+        super().__init__(*args)
 
 
 class MisconfigurationError(OrchestratorError, ValueError):

@@ -16,7 +16,7 @@ import torch
 from pydantic import ConfigDict, PlainValidator, TypeAdapter, ValidationError
 from typing_extensions import NotRequired, Required, TypedDict
 
-from schemas.errors import HookOutputError
+from schemas.errors import HookOutputError, join_problems
 
 __all__ = ["OutputKind", "OutputValidator", "describe_value"]
 
@@ -223,7 +223,7 @@ def _message(
         else:
             message = error["msg"].removeprefix("Value error, ")
             parts.append(f"the value of {key!r} {message}")
-    return head + "; ".join(parts)
+    return head + join_problems(parts)
 
 
 def _at(output: Any, loc: list[str]) -> str:
