@@ -61,3 +61,11 @@ class GracefulInterrupt:
             sig=self.signal_name, path=path,
         )
         raise RunInterrupted(path)
+
+    def end_before_training(self) -> None:
+        """End the run without a checkpoint (called by the sanity check: nothing was trained,
+        and running the same command again starts the same run)."""
+        logger.warning("run interrupted by {sig} during the sanity check, before any training; "
+                       "no checkpoint was saved (nothing to resume: start the run again)",
+                       sig=self.signal_name)
+        raise RunInterrupted(None)

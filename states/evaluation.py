@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
+from collections.abc import Callable
 from typing import Any, Final, Literal
 
 import torch
@@ -30,11 +31,13 @@ _HOOKS: Final[dict[Stage, tuple[Hook, Hook, Hook, Hook]]] = {
 
 
 def run_evaluation(run: Run, data: EvalData, stage: Stage, limit: int | None = None,
-                   interruptible: bool = False) -> tuple[Any, list[list[Any]]]:
+                   on_interrupt: Callable[[], None] | None = None
+                   ) -> tuple[Any, list[list[Any]]]:
     """Run ``{stage}_step`` over every loader, then ``{stage}_epoch_end``.
 
-    ``interruptible``: a SIGINT/SIGTERM saves the checkpoint and ends the run once the batch
-    running is done (the check is rerun from its start on resume).
+    ``on_interrupt``: called once the batch running is done when a SIGINT/SIGTERM came (it
+    ends the run: a validation check saves the checkpoint and is rerun from its start on
+    resume; the sanity check saves none, nothing was trained yet).
 
     Returns the validated epoch-end output (None when the hook is not overridden) and the
     collected step outputs per loader. The module is in eval mode and no gradients are
@@ -47,7 +50,7 @@ def run_evaluation(run: Run, data: EvalData, stage: Stage, limit: int | None = N
         with torch.no_grad():
             per_loader = [
                 _run_loader(run, loader, idx, len(data.loaders) > 1, stage,
-                            count if limit is None else min(count, limit), interruptible)
+                            count if limit is None else min(count, limit), on_interrupt)
                 for idx, (loader, count) in enumerate(zip(data.loaders, data.num_batches))
             ]
             if not data.enabled:  # every limit 0: no step ran, nothing to gather (as 0.8.5)
@@ -58,9 +61,10 @@ def run_evaluation(run: Run, data: EvalData, stage: Stage, limit: int | None = N
 
 
 def _run_loader(run: Run, loader: Any, loader_idx: int, multiple: bool,
-                stage: Stage, count: float, interruptible: bool) -> list[Any]:
+                stage: Stage, count: float, on_interrupt: Callable[[], None] | None
+                ) -> list[Any]:
     hooks, validator, progress = run.hooks, run.validator, run.state.progress
-    interrupt = run.interrupt if interruptible else None
+    interrupt = run.interrupt if on_interrupt is not None else None
     step, batch_start, batch_end, epoch_end = _HOOKS[stage]
     forward = forward_phase(run, stage)
     start, end = hooks.caller(batch_start), hooks.caller(batch_end)
@@ -86,8 +90,8 @@ def _run_loader(run: Run, loader: Any, loader_idx: int, multiple: bool,
             outputs.append(detach_all(output))
         if end is not None:
             end()
-        if interrupt is not None and interrupt.requested:
-            interrupt.save_and_raise()
+        if interrupt is not None and interrupt.requested and on_interrupt is not None:
+            on_interrupt()
         if batch_idx + 1 >= count:
             break
     return outputs

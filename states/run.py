@@ -45,6 +45,8 @@ class InterruptRequest(Protocol):
 
     def save_and_raise(self) -> None: ...
 
+    def end_before_training(self) -> None: ...
+
 
 class BatchTrainer(Protocol):
     """The training step of a run (``states.step.TrainingStep``), as the batch loop calls it."""

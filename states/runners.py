@@ -90,8 +90,9 @@ def run_dataloaders(run: Run) -> str:
 def run_sanity_val(run: Run) -> str:
     """Run a few validation batches before training, to fail fast; nothing is logged."""
     run.hooks.call(Hook.ON_SANITY_CHECK_START)
-    steps = run.config.num_sanity_val_steps
-    run_evaluation(run, run.data.val, "validation", limit=None if steps < 0 else steps)
+    steps, interrupt = run.config.num_sanity_val_steps, run.interrupt
+    run_evaluation(run, run.data.val, "validation", limit=None if steps < 0 else steps,
+                   on_interrupt=interrupt.end_before_training if interrupt else None)
     run.hooks.call(Hook.ON_SANITY_CHECK_END)
     return "checked"
 
@@ -155,7 +156,9 @@ def run_val_check(run: Run) -> str:
     generators.pin()
     hooks.call(Hook.ON_PRE_PERFORMANCE_CHECK)
     hooks.call(Hook.ON_VALIDATION_START)
-    output, _ = run_evaluation(run, run.data.val, "validation", interruptible=True)
+    interrupt = run.interrupt
+    output, _ = run_evaluation(run, run.data.val, "validation",
+                               on_interrupt=interrupt.save_and_raise if interrupt else None)
     log_epoch_end(run, output)
     run.state.progress.val_checks_in_epoch += 1
     generators.unpin()

@@ -65,6 +65,7 @@ class ModelCheckpoint(Callback):
         self.best_model_score: float | None = None
         self.last_model_path = ""
         self._last_saved_epoch: int | None = None
+        self._swept = False
 
     def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
         self._save_if_due(trainer)
@@ -96,6 +97,9 @@ class ModelCheckpoint(Callback):
         if self.monitor is not None:
             score = read_monitored("ModelCheckpoint", self.monitor, metrics, self.strict)
         path = self.format_checkpoint_name(epoch, metrics, trainer)
+        if not self._swept and trainer.is_global_zero:
+            _remove_stale_temporaries(path.parent)
+            self._swept = True
         if self.save_top_k != 0:
             if score is None:
                 self._keep_latest(trainer, path)
@@ -219,6 +223,20 @@ def _split_filepath(filepath: str | Path | None,
 
 def _as_number(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
+
+
+# the temporary name write_atomically gives a checkpoint until it is complete
+_TEMPORARY = re.compile(r"^\..+\.ckpt\.[0-9a-f]{12}\.tmp$")
+
+
+def _remove_stale_temporaries(directory: Path) -> None:
+    """Remove what writes killed mid-way left (a checkpoint's size each), once per fit."""
+    if not directory.is_dir():
+        return
+    for stale in directory.iterdir():
+        if _TEMPORARY.match(stale.name):
+            stale.unlink(missing_ok=True)
+            logger.info("ModelCheckpoint: removed {p}, left by a write that was cut", p=stale)
 
 
 def _remove(path: str, trainer: Any) -> None:

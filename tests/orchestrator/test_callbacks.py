@@ -698,3 +698,18 @@ def test_a_failed_write_keeps_the_previous_best_on_disk_and_in_the_state(tmp_pat
     assert sorted(p.name for p in tmp_path.glob("*.ckpt")) == ["epoch=1.ckpt"]
     assert os.path.basename(checkpoint.best_model_path) == "epoch=1.ckpt"
     assert {os.path.basename(p) for p in checkpoint.best_k_models} == {"epoch=1.ckpt"}
+
+
+def test_temporaries_left_by_a_killed_write_are_removed_at_the_first_save(
+        tmp_path: Path) -> None:
+    directory = tmp_path / "ckpts"
+    directory.mkdir()
+    stale = directory / ".epoch=0.ckpt.0123456789ab.tmp"
+    stale.write_bytes(b"PK\x03\x04 cut here")
+    kept = [directory / ".notes.tmp", directory / "epoch=0.ckpt.tmp", directory / "mine.txt"]
+    for path in kept:
+        path.write_text("the user's")
+    ckpt = ModelCheckpoint(dirpath=directory, monitor="val_loss", save_top_k=1)
+    scripted_fit(tmp_path, [0.5, 0.4], checkpoint_callback=ckpt)
+    assert not stale.exists() and all(path.read_text() == "the user's" for path in kept)
+    assert ckpt_names(directory) == ["epoch=1.ckpt"]

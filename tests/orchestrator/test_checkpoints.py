@@ -807,3 +807,27 @@ def test_a_resume_before_the_epoch_scheduler_steps_gives_no_false_torch_warning(
     assert [str(w.message) for w in caught if "lr_scheduler" in str(w.message)] == []
     assert resumed.optimizers[0].param_groups[0]["lr"] == pytest.approx(0.025)
     _assert_same_params(whole, resumed)
+
+
+class _SignalInSanityCheck(pl.Callback):
+    def __init__(self) -> None:
+        self.sent = False
+        self.after = 0
+
+    def on_validation_batch_end(self, trainer: Any, pl_module: Any) -> None:
+        if self.sent:
+            self.after += 1
+        elif trainer.lifecycle.state == "sanity_val":
+            self.sent = True
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    def on_batch_end(self, trainer: Any, pl_module: Any) -> None:
+        self.after += 1
+
+
+def test_sigterm_in_the_sanity_check_ends_the_run_there_without_a_checkpoint(
+        tmp_path: Path) -> None:
+    switch = _SignalInSanityCheck()
+    trainer = _fit(tmp_path, _seeded(), 1, num_sanity_val_steps=-1, callbacks=[switch])
+    assert trainer.interrupted and switch.sent and switch.after == 0
+    assert trainer.global_step == 0 and not list(tmp_path.rglob("*.ckpt"))
