@@ -63,9 +63,19 @@ class Backend(ABC):
         enough (a gradient scaler; a device's own step); None otherwise."""
         return self.optimizer_step if self.precision.scales else None
 
-    def gradient_sync(self) -> Callable[[list[torch.nn.Parameter]], None] | None:
-        """The training step's gradient-sync phase: averages gradients across processes
-        before each optimizer step; None where there is one process."""
+    def wrap(self, module: torch.nn.Module, several_optimizers: bool,  # noqa: B027
+             configure: Callable[[torch.nn.Module, list[int] | None], Any]) -> None:
+        """Wrap the module for the engine that trains it (torch's DDP), once its optimizers
+        are configured; ``configure`` is the module's ``configure_ddp``. Nothing by default."""
+
+    def step_caller(self, module: torch.nn.Module, name: str) -> Callable[..., Any]:
+        """How the step hook ``name`` (``training_step``, ...) is called: the module's bound
+        method, or through the engine's wrapper so that its hooks fire."""
+        return getattr(module, name)  # type: ignore[no-any-return]
+
+    def grad_sync_gate(self) -> Callable[[bool], None] | None:
+        """Called before each pass with whether its backward must sync gradients across
+        processes (False on accumulation micro-batches); None where nothing syncs."""
         return None
 
     def ensure_available(self) -> None:  # noqa: B027 - every backend but one is runnable

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import gc
 import importlib
 import os
 import socket
@@ -20,14 +21,14 @@ from typing import Any
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-from torch._utils import _flatten_dense_tensors, _unflatten_dense_tensors
+from torch.nn.parallel import DistributedDataParallel
 
 import backends.gpu as gpu
 from backends.base import Backend
 from backends.precision import Precision
 from schemas.errors import ConfigError, WorkerFailedError
 
-__all__ = ["DDPBackend", "autograd_threads_started", "launched_externally"]
+__all__ = ["DDPBackend", "StepRouter", "autograd_threads_started", "launched_externally"]
 
 _TIMEOUT = datetime.timedelta(seconds=int(os.environ.get("ORCHESTRATOR_DDP_TIMEOUT", "120")))
 
@@ -38,23 +39,53 @@ def launched_externally() -> bool:
                                                "MASTER_PORT"))
 
 
-class DDPBackend(Backend):
-    """Data-parallel training over processes; gradients are averaged before each step.
+class StepRouter(torch.nn.Module):
+    """The module as torch's ``DistributedDataParallel`` wraps it: ``router(name, *args)``
+    runs ``module.<name>(*args)`` (``training_step``, ``validation_step``, ...) inside DDP's
+    forward, so its hooks fire: buffers broadcast, the reducer readied for backward.
 
-    Gradients are all-reduced once per optimizer step, over one flattened buffer, after the
-    accumulation micro-batches: micro-batches that do not step communicate nothing (the
-    effect of DDP's ``no_sync``). One process on one GPU runs in the calling process, in a
-    group of one (no fork: that process may have initialized CUDA already).
+    Attributes it lacks are read from the module (a 0.8 ``configure_ddp`` may read them);
+    ``find_unused_parameters`` is the backend's choice, which the default ``configure_ddp``
+    passes on.
+    """
+
+    def __init__(self, module: torch.nn.Module, find_unused_parameters: bool) -> None:
+        super().__init__()
+        self.module = module
+        self.find_unused_parameters = find_unused_parameters
+
+    def forward(self, step_name: str, *args: Any) -> Any:
+        return getattr(self.module, step_name)(*args)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self._modules["module"], name)
+
+
+class DDPBackend(Backend):
+    """Data-parallel training over processes, through torch's ``DistributedDataParallel``.
+
+    Gradients are averaged by DDP's reducer in buckets while backward runs; accumulation
+    micro-batches that do not step communicate nothing (``require_backward_grad_sync``, what
+    ``no_sync()`` sets); buffers are broadcast from rank zero at every forward. One process on
+    one GPU runs in the calling process, in a group of one (no fork: that process may have
+    initialized CUDA already), unwrapped.
     """
 
     kind = "ddp"
     distributed = True
 
     def __init__(self, num_processes: int, num_nodes: int = 1, precision: int | str = 32,
-                 device_type: str = "cpu") -> None:
+                 device_type: str = "cpu", find_unused_parameters: bool = False,
+                 sync_batchnorm: bool = False) -> None:
         self.device_type = device_type
         self.root_device = torch.device(device_type)
         self.precision = Precision(precision, device_type)
+        self.find_unused_parameters = find_unused_parameters
+        self.sync_batchnorm = sync_batchnorm
+        self.wrapped: DistributedDataParallel | None = None
         self.external = launched_externally()
         if self.external:
             self.world_size = int(os.environ["WORLD_SIZE"])
@@ -144,18 +175,34 @@ class DDPBackend(Backend):
             return batch
         return gpu.move_to(batch, self.root_device)
 
-    def gradient_sync(self) -> Callable[[list[torch.nn.Parameter]], None] | None:
-        return self.sync_gradients if self.world_size > 1 else None
-
-    def sync_gradients(self, parameters: list[torch.nn.Parameter]) -> None:
-        grads = [p.grad for p in parameters if p.grad is not None]
-        if not grads:
+    def wrap(self, module: torch.nn.Module, several_optimizers: bool,
+             configure: Callable[[torch.nn.Module, list[int] | None], Any]) -> None:
+        """Wrap ``module`` in ``DistributedDataParallel`` through ``configure`` (the module's
+        ``configure_ddp``), once its optimizers are known: several optimizers train parts of
+        the module in turn, so some parameters go unused in a pass."""
+        if self.world_size == 1:
             return
-        flat = _flatten_dense_tensors(grads)
-        dist.all_reduce(flat)
-        flat /= self.world_size
-        for grad, synced in zip(grads, _unflatten_dense_tensors(flat, grads)):
-            grad.copy_(synced)
+        if self.sync_batchnorm:
+            torch.nn.SyncBatchNorm.convert_sync_batchnorm(module)  # layers replaced in place
+        router = StepRouter(module, self.find_unused_parameters or several_optimizers)
+        device_ids = [self.root_device.index] if self.device_type == "cuda" else None
+        self.wrapped = configure(router, device_ids)
+
+    def step_caller(self, module: torch.nn.Module, name: str) -> Callable[..., Any]:
+        wrapped = self.wrapped
+        if wrapped is None:
+            return super().step_caller(module, name)
+        return lambda *args: wrapped(name, *args)
+
+    def grad_sync_gate(self) -> Callable[[bool], None] | None:
+        wrapped = self.wrapped
+        if wrapped is None:
+            return None
+
+        def gate(syncs: bool) -> None:
+            wrapped.require_backward_grad_sync = syncs
+
+        return gate
 
     def reduce(self, tensor: torch.Tensor, op: str = "mean") -> torch.Tensor:
         value = tensor.detach().to(self.root_device, dtype=torch.float32).clone()
@@ -180,6 +227,9 @@ class DDPBackend(Backend):
             self._leave()
 
     def _leave(self) -> None:
+        # DDP's reducer holds the group: gloo's threads stop only once it is gone
+        self.wrapped = None
+        gc.collect()
         _leave_group(farewell=not self.failed)
 
 

@@ -54,15 +54,32 @@ def _ddp2(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
     return DDP2Backend(gpu_ids, config.num_nodes, config.precision)
 
 
+def _ddp_options(config: TrainerConfig) -> dict[str, bool]:
+    return {"find_unused_parameters":
+            config.distributed_backend == "ddp_find_unused_parameters_true",
+            "sync_batchnorm": config.sync_batchnorm}
+
+
 def _ddp_cpu(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
-    return DDPBackend(config.num_processes, config.num_nodes, config.precision, "cpu")
+    return _cpu_processes(config, config.num_processes)
+
+
+def _cpu_processes(config: TrainerConfig, processes: int) -> Backend:
+    if config.sync_batchnorm:
+        raise ConfigError(
+            "Trainer(sync_batchnorm=True) syncs BatchNorm statistics with torch's "
+            "SyncBatchNorm, which runs on GPUs only; on the CPU drop sync_batchnorm (each "
+            "process keeps its own statistics, and DDP broadcasts rank zero's at every forward)")
+    return DDPBackend(processes, config.num_nodes, config.precision, "cpu",
+                      **_ddp_options(config))
 
 
 def _ddp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
     if gpu_ids:
-        return DDPBackend(len(gpu_ids), config.num_nodes, config.precision, "cuda")
+        return DDPBackend(len(gpu_ids), config.num_nodes, config.precision, "cuda",
+                          **_ddp_options(config))
     if launched_externally():
-        return DDPBackend(1, config.num_nodes, config.precision, "cpu")
+        return _cpu_processes(config, 1)  # one of the processes a launcher started
     if config.num_processes == 1 and config.num_nodes == 1:  # as 0.8.5: one CPU process
         warnings.warn(
             f"Trainer(distributed_backend={config.distributed_backend!r}) runs one process per "
@@ -94,7 +111,7 @@ def _one_process(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
 # each distributed_backend choice, and the backend it builds
 _BUILDERS: dict[str | None, Callable[[TrainerConfig, list[int]], Backend]] = {
     None: _one_process, "dp": _dp, "ddp2": _ddp2, "ddp_cpu": _ddp_cpu, "ddp": _ddp,
-    "ddp_spawn": _ddp,
+    "ddp_spawn": _ddp, "ddp_find_unused_parameters_true": _ddp,
 }
 
 

@@ -140,10 +140,15 @@ class LightningModule(HyperparametersMixin, ModelIO, GradInformation, ModelHooks
         return self.get_progress_bar_dict()
 
     # distributed set-up that 0.8 modules may override (the backends call them)
-    def configure_ddp(self, model: LightningModule, device_ids: list[int] | None) -> Any:
-        """Wrap the module for DDP (the DDP backend calls it)."""
+    def configure_ddp(self, model: torch.nn.Module, device_ids: list[int] | None) -> Any:
+        """Wrap ``model`` in torch's DistributedDataParallel (the DDP backend calls it once the
+        optimizers are configured). ``model`` is the module behind a ``StepRouter``, which runs
+        the step hooks through DDP's forward; an override returns its own wrapper of it.
+        ``find_unused_parameters`` is the backend's choice (True with several optimizers or
+        ``distributed_backend='ddp_find_unused_parameters_true'``; 0.8.5 always passed True)."""
         return torch.nn.parallel.DistributedDataParallel(
-            model, device_ids=device_ids, find_unused_parameters=True)
+            model, device_ids=device_ids,
+            find_unused_parameters=getattr(model, "find_unused_parameters", True))
 
     def init_ddp_connection(self, global_rank: int, world_size: int,
                             is_slurm_managing_tasks: bool = True) -> None:

@@ -36,7 +36,8 @@ from schemas.errors import (
 __all__ = ["DISTRIBUTED_BACKENDS", "PRECISIONS", "TrainerConfig", "build_config",
            "trainer_signature"]
 
-DISTRIBUTED_BACKENDS = (None, "dp", "ddp", "ddp_spawn", "ddp2", "ddp_cpu")
+DISTRIBUTED_BACKENDS = (None, "dp", "ddp", "ddp_spawn", "ddp2", "ddp_cpu",
+                        "ddp_find_unused_parameters_true")
 PRECISIONS = (32, 16, "bf16")
 AMP_LEVELS = ("O0", "O1", "O2", "O3")
 
@@ -101,7 +102,8 @@ class TrainerConfig(BaseModel):
     val_check_interval: StrictInt | StrictFloat = 1.0
     log_save_interval: StrictInt = Field(100, ge=1)
     row_log_interval: StrictInt = Field(50, ge=1)
-    distributed_backend: Literal["dp", "ddp", "ddp_spawn", "ddp2", "ddp_cpu"] | None = None
+    distributed_backend: Literal["dp", "ddp", "ddp_spawn", "ddp2", "ddp_cpu",
+                                 "ddp_find_unused_parameters_true"] | None = None
     precision: Annotated[Literal[32, 16, "bf16"], BeforeValidator(_no_lookalike)] = 32
     weights_summary: Literal["top", "full"] | None = "top"
     weights_save_path: PathArg = None
@@ -116,6 +118,7 @@ class TrainerConfig(BaseModel):
     reload_dataloaders_every_epoch: StrictBool = False
     auto_lr_find: StrictBool | str = False
     replace_sampler_ddp: StrictBool = True
+    sync_batchnorm: StrictBool = False  # Lightning 0.9's: BatchNorm layers synced under DDP
     auto_scale_batch_size: StrictBool | Literal["power", "binsearch"] = False
     prepare_data_per_node: StrictBool = True
     strict_outputs: StrictBool = False

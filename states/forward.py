@@ -60,7 +60,7 @@ def forward_phase(run: Run, stage: Stage) -> Forward:
             return step_end(gather_parts(parts)) if step_end is not None else average_parts(parts)
 
         return Forward(on_parts, end_hook if step_end is not None else step_hook)
-    step: Callable[..., Any] = getattr(module, step_hook)
+    step: Callable[..., Any] = backend.step_caller(module, step_hook)
     if run.hooks.profiler is not None:
         step = timed(run.hooks.profiler, str(step_hook), step)
     precision = backend.precision

@@ -61,8 +61,12 @@ def run_prepare_data(run: Run) -> str:
 
 
 def run_optimizers(run: Run) -> str:
-    """Call ``configure_optimizers`` and accept every return form of the seed."""
-    run.state.optimization.configure(run.hooks.call(Hook.CONFIGURE_OPTIMIZERS))
+    """Call ``configure_optimizers`` and accept every return form of the seed; then let the
+    backend wrap the module (DDP), which needs to know whether several optimizers train it."""
+    optimization = run.state.optimization
+    optimization.configure(run.hooks.call(Hook.CONFIGURE_OPTIMIZERS))
+    configure_ddp = run.module.configure_ddp  # a LightningModule's (0.8.5 overrides it)
+    run.backend.wrap(run.module, len(optimization.optimizers) > 1, configure_ddp)  # type: ignore[arg-type]
     return "configured"
 
 

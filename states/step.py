@@ -1,8 +1,8 @@
 """One training batch, assembled once per run from phases; a phase the run does not need is None.
 
 For each time split (``truncated_bptt_steps``) and each optimizer the phases run in this order:
-forward, output check, finite check, metrics, backward, after-backward; then, when the
-accumulation is complete: gradient sync, clip, optimizer step, before-zero-grad, zero grad.
+sync gate, forward, output check, finite check, metrics, backward, after-backward; then, when
+the accumulation is complete: clip, optimizer step, before-zero-grad, zero grad.
 Each phase comes from the backend, the precision, the hook table or the config
 (``states.step_phases.PHASES``, the table ``assemble_step`` builds them from). The lean step,
 one optimizer and nothing added, is this same code with every optional phase None.
@@ -100,6 +100,8 @@ class TrainingStep:
         """Forward and backward for one optimizer; its phases when the accumulation is done."""
         if self.toggle is not None:
             self.toggle(optimizer)
+        if self.sync_gate is not None:
+            self.sync_gate(steps)
         if self.extra_args is None:
             raw = self.forward(batch, batch_idx)
         else:
@@ -151,8 +153,6 @@ class TrainingStep:
     def _step(self, batch_idx: int, opt_idx: int, optimizer: Any,
               closure: Callable[[], Any] | None) -> None:
         """The step phases of one optimizer, once its accumulated gradients are complete."""
-        if self.sync is not None:
-            self.sync(optimizer)
         if self.grad_norm is not None:
             self.grad_norm(optimizer, batch_idx, self.factor)
         if self.clip is not None:
@@ -182,6 +182,7 @@ class TrainingStep:
     to_device: Phase | None
     split: Phase | None
     toggle: Any
+    sync_gate: Phase | None
     check: Phase
     check_finite: Phase | None
     record: Phase
@@ -189,7 +190,6 @@ class TrainingStep:
     after_backward: Phase | None
     check_params: Phase | None
     grad_norm: Phase | None
-    sync: Phase | None
     clip: Phase | None
     optimizer_step: Phase | None
     before_zero_grad: Phase | None

@@ -64,14 +64,6 @@ class _Toggle:
             param.requires_grad = True
 
 
-def _sync_phase(run: Run) -> Phase | None:
-    sync = run.backend.gradient_sync()
-    if sync is None:
-        return None
-    return lambda optimizer: sync([p for group in optimizer.param_groups
-                                   for p in group["params"]])
-
-
 def _finite_phase(run: Run) -> Phase:
     progress, hook = run.state.progress, forward_phase(run, "training").hook
 
@@ -202,9 +194,14 @@ PHASES: Final[tuple[PhaseRow, ...]] = (
              "several optimizers: only the parameters of the one that trains require grad",
              lambda run: _Toggle(run.module)
              if len(run.state.optimization.optimizers) > 1 else None),
+    PhaseRow("sync_gate", "pass", "backend",
+             "several processes (DDP): whether this pass's backward averages the gradients "
+             "(not on an accumulation micro-batch that does not step)",
+             lambda run: run.backend.grad_sync_gate()),
     PhaseRow("forward", "pass", "backend, precision, hook table",
-             "always: training_step (on each part of the batch for dp, ddp2; under autocast at "
-             "16-bit and bf16), then training_step_end when overridden",
+             "always: training_step (through DDP's forward for ddp; on each part of the batch "
+             "for dp, ddp2; under autocast at 16-bit and bf16), then training_step_end when "
+             "overridden",
              lambda run: forward_phase(run, "training")),
     PhaseRow("check", "pass", "schemas", "always: the output is validated",
              lambda run: run.validator.training_step),
@@ -220,7 +217,6 @@ PHASES: Final[tuple[PhaseRow, ...]] = (
     PhaseRow("check_params", "pass", "config",
              "terminate_on_nan: no parameter is nan or inf after the backward pass",
              lambda run: _finite_params_phase(run) if run.config.terminate_on_nan else None),
-    PhaseRow("sync", "step", "backend", "several processes: gradients averaged", _sync_phase),
     PhaseRow("grad_norm", "step", "config", "track_grad_norm: the norms, for the step's row",
              _grad_norm_phase),
     PhaseRow("clip", "step", "config, precision", "gradient_clip_val > 0 (unscaled first)",

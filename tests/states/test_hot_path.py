@@ -97,7 +97,8 @@ def _fit_weights(tmp_path: Any, **trainer_args: Any) -> list[torch.Tensor]:
 
 
 _OPTIONAL = ("to_device", "split", "toggle", "check_finite", "collect", "backward",
-             "after_backward", "sync", "clip", "optimizer_step", "before_zero_grad", "zero_grad")
+             "after_backward", "sync_gate", "clip", "optimizer_step", "before_zero_grad",
+             "zero_grad")
 
 
 def _assembled(monkeypatch: pytest.MonkeyPatch) -> list[Any]:

@@ -37,5 +37,5 @@ def test_the_rows_say_where_each_phase_runs_and_who_supplies_it() -> None:
     assert all(row.level in ("batch", "pass", "step") and row.supplier and row.active
                for row in PHASES)
     step_phases = [row.name for row in PHASES if row.level == "step"]
-    assert step_phases == ["sync", "grad_norm", "clip", "optimizer_step", "before_zero_grad",
+    assert step_phases == ["grad_norm", "clip", "optimizer_step", "before_zero_grad",
                            "zero_grad"]
