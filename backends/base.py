@@ -30,6 +30,9 @@ class Backend(ABC):
     local_rank: int = 0
     node_rank: int = 0
     world_size: int = 1
+    # the module's own way to join the process group (0.8.5's init_ddp_connection override):
+    # called as (global_rank, world_size, is_slurm_managing_tasks) instead of the backend's
+    connect: Callable[[int, int, bool], None] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -156,12 +156,24 @@ class DDPBackend(Backend):
         # of this function and break the uses above it)
         importlib.import_module("torch._dynamo")
 
+        if self.connect is not None:
+            self._connect_by_the_module(self.connect)
+            return
         # a group of one in this process needs no rendezvous: a local store instead of a port
         alone = not self.external and self.world_size == 1
         dist.init_process_group(backend, rank=self.global_rank, world_size=self.world_size,
                                 timeout=_TIMEOUT, store=dist.HashStore() if alone else None)
         # leave the group before the interpreter shuts down: a group still alive then can
         # abort the process ("terminate called without an active exception")
+        atexit.register(self._leave)
+
+    def _connect_by_the_module(self, connect: Callable[[int, int, bool], None]) -> None:
+        connect(self.global_rank, self.world_size, False)
+        if not dist.is_initialized():
+            raise ConfigError(
+                f"init_ddp_connection({self.global_rank}, {self.world_size}) returned without "
+                "joining a process group: call torch.distributed.init_process_group in it "
+                "(MASTER_ADDR and MASTER_PORT are set), or drop the override")
         atexit.register(self._leave)
 
     def setup(self, module: torch.nn.Module) -> torch.nn.Module:

@@ -128,3 +128,28 @@ def test_an_unused_parameter_needs_find_unused_parameters(tmp_path: Path) -> Non
 def test_sync_batchnorm_on_the_cpu_is_refused_naming_the_argument() -> None:
     with pytest.raises(ConfigError, match=r"Trainer\(sync_batchnorm=True\).*GPUs only"):
         pl.Trainer(sync_batchnorm=True, distributed_backend="ddp_cpu", num_processes=2)
+
+
+class _OwnConnection(_Net):
+    """0.8.5's override: the module joins the process group itself."""
+
+    def init_ddp_connection(self, global_rank: int, world_size: int,
+                            is_slurm_managing_tasks: bool = True) -> None:
+        (Path(self.root) / f"joined{global_rank}.txt").write_text(str(world_size))
+        torch.distributed.init_process_group("gloo", rank=global_rank, world_size=world_size)
+
+
+class _NoConnection(_Net):
+    def init_ddp_connection(self, global_rank: int, world_size: int,
+                            is_slurm_managing_tasks: bool = True) -> None:
+        pass
+
+
+@forks_here
+def test_an_init_ddp_connection_override_joins_the_group(tmp_path: Path) -> None:
+    trainer = _fit(tmp_path, _OwnConnection(str(tmp_path)))
+    assert trainer.global_step == 8
+    assert [(tmp_path / f"joined{r}.txt").read_text() for r in (0, 1)] == ["2", "2"]
+    with pytest.raises(WorkerFailedError, match=r"init_ddp_connection\(\d, 2\) returned without "
+                                                "joining a process group"):
+        _fit(tmp_path / "none", _NoConnection(str(tmp_path)))
