@@ -204,7 +204,19 @@ class DDPBackend(Backend):
         wrapped = self.wrapped
         if wrapped is None:
             return super().step_caller(module, name)
-        return lambda *args: wrapped(name, *args)
+
+        def call(*args: Any) -> Any:
+            try:
+                return wrapped(name, *args)
+            except RuntimeError as exc:  # torch's words name its own argument: say ours too
+                if "find_unused_parameters" not in str(exc):
+                    raise
+                raise RuntimeError(
+                    f"{exc}\nHere: pass Trainer(distributed_backend="
+                    "'ddp_find_unused_parameters_true'), or return a DDP wrapper built with "
+                    "find_unused_parameters=True from the module's configure_ddp") from None
+
+        return call
 
     def grad_sync_gate(self) -> Callable[[bool], None] | None:
         wrapped = self.wrapped
