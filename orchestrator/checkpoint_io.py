@@ -167,8 +167,7 @@ def _raise_damage(check: IntegrityCheck, name: str) -> None:
     damage = check.damage()
     if damage is None:
         return
-    advice = "load an earlier checkpoint, or a copy of this one" \
-        if str(damage).startswith(("damaged", "truncated")) \
+    advice = "load an earlier checkpoint, or a copy of this one" if damage.damaged \
         else "pass a file written by Trainer.save_checkpoint"
     raise CheckpointError(f"{name!r} is {damage}. Nothing from it was used; {advice}")
 

@@ -26,7 +26,12 @@ _CHUNK = 1 << 22
 
 
 class Damage(Exception):
-    """What is wrong with a file, in words that follow its name (``'x.ckpt' is ...``)."""
+    """What is wrong with a file, in words that follow its name (``'x.ckpt' is ...``);
+    ``damaged``: it was a checkpoint (False: it never was one)."""
+
+    def __init__(self, message: str, damaged: bool = True) -> None:
+        super().__init__(message)
+        self.damaged = damaged
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,9 @@ def verify(file: Path) -> None:
         if start.startswith(_PICKLE_START):
             return  # a torch file before 1.6: it holds no checksums to check
         if not start:
-            raise Damage("empty (0 bytes): not a checkpoint")
+            raise Damage("empty (0 bytes): not a checkpoint", damaged=False)
         raise Damage(f"not a checkpoint: a torch checkpoint is a zip file, and this one begins "
-                     f"with {start!r}")
+                     f"with {start!r}", damaged=False)
     records = _records(file, size)
     descriptor = os.open(file, os.O_RDONLY)
     try:

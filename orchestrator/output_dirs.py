@@ -3,12 +3,12 @@ folder that turns out to be a file, read-only, or on a full disk."""
 
 from __future__ import annotations
 
-import errno
 import os
 from pathlib import Path
 from typing import Any
 
 from orchestrator.temp_files import create_beside
+from orchestrator.write_errors import folder_refusal
 from schemas.errors import ConfigError
 
 __all__ = ["check_output_dirs"]
@@ -58,23 +58,13 @@ def _probe(folder: Path) -> str | None:
     try:
         fd, path = create_beside(folder / "probe", prefix=".orchestrator-probe-")
     except OSError as exc:
-        return _reason(exc, folder)
+        return folder_refusal(exc.errno, folder)
     try:
         os.write(fd, b"\0" * _PROBE_BYTES)
         os.fsync(fd)
     except OSError as exc:
-        return _reason(exc, folder)
+        return folder_refusal(exc.errno, folder)
     finally:
         os.close(fd)
         os.unlink(path)
     return None
-
-
-def _reason(exc: OSError, folder: Path) -> str:
-    if exc.errno == errno.ENOSPC:
-        return f"the disk of {str(folder)!r} is full"
-    if exc.errno == errno.EROFS:
-        return f"{str(folder)!r} is on a read-only file system"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"{str(folder)!r} may not be written by this user"
-    return f"{exc.strerror or exc} in {str(folder)!r}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,7 +13,7 @@ import torch
 
 from schemas.errors import CheckpointWriteError
 
-__all__ = ["is_write_failure", "write_error"]
+__all__ = ["folder_refusal", "is_write_failure", "write_error"]
 
 # torch's zip writer reports a short write (a full disk) as a RuntimeError with these words
 _TORCH_WRITE_FAILURES = ("inline_container", "file write failed", "unexpected pos")
@@ -36,20 +37,34 @@ def write_error(target: Path, exc: BaseException, body: Any) -> CheckpointWriteE
         reason = (f"the disk is full: {_size(free or 0)} free in {str(folder)!r}, and the "
                   f"checkpoint needs about {_size(needed)}")
         fix = "free some space, or save elsewhere (default_root_dir=, ModelCheckpoint(dirpath=))"
-    elif number == errno.EROFS:
-        reason, fix = f"{str(folder)!r} is on a read-only file system", "save elsewhere"
-    elif number in (errno.EACCES, errno.EPERM):
-        reason, fix = f"{str(folder)!r} may not be written by this user", \
-            "give it write permission or save elsewhere"
-    elif number in (errno.ENOTDIR, errno.EEXIST):
-        reason, fix = "a part of its folder path is a file, not a folder", \
-            "remove that file or save elsewhere"
+    elif number in _FIXES:
+        reason, fix = folder_refusal(number, folder or target.parent), _FIXES[number]
     else:
         reason, fix = f"{type(exc).__name__}: {exc}", "check the disk and the folder"
     error = CheckpointWriteError(f"could not write the checkpoint {str(target)!r}: {reason}. "
                                  f"{_KEPT}; {fix}")
     error.errno = number or errno.EIO
     return error
+
+
+_FIXES = {errno.EROFS: "save elsewhere",
+          errno.EACCES: "give it write permission or save elsewhere",
+          errno.EPERM: "give it write permission or save elsewhere",
+          errno.ENOTDIR: "remove that file or save elsewhere",
+          errno.EEXIST: "remove that file or save elsewhere"}
+
+
+def folder_refusal(number: int | None, folder: Path) -> str:
+    """Why the file system refused a write in ``folder``, by the error's number."""
+    if number == errno.ENOSPC:
+        return f"the disk of {str(folder)!r} is full"
+    if number == errno.EROFS:
+        return f"{str(folder)!r} is on a read-only file system"
+    if number in (errno.EACCES, errno.EPERM):
+        return f"{str(folder)!r} may not be written by this user"
+    if number in (errno.ENOTDIR, errno.EEXIST):
+        return "a part of its folder path is a file, not a folder"
+    return f"{os.strerror(number) if number else 'an unknown error'} in {str(folder)!r}"
 
 
 def _existing_folder(target: Path) -> Path | None:

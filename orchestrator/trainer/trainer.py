@@ -112,8 +112,9 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
         self._check_fit_left(model, path)
         self._attach(model)
         self._tune_before_fit(model, train_dataloader, val_dataloaders)
-        if type(model).init_ddp_connection is not LightningModule.init_ddp_connection:
-            self.backend.connect = model.init_ddp_connection  # 0.8.5's override joins the group
+        own_connection = type(model).init_ddp_connection is not LightningModule.init_ddp_connection
+        # 0.8.5's override joins the group (None: a module fitted before may have had one)
+        self.backend.connect = model.init_ddp_connection if own_connection else None
         if self.backend.needs_launch:
             result = self.backend.launch(self._fit_in_process, model, overrides, path)
             take_handback(self, result)
