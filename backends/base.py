@@ -46,6 +46,12 @@ class Backend(ABC):
         return self.global_rank == 0
 
     @property
+    def several_processes(self) -> bool:
+        """Whether collectives talk to other processes: metrics are averaged over them, data
+        sharded, generator states gathered into checkpoints, and rank zero alone logs."""
+        return self.world_size > 1
+
+    @property
     def on_gpu(self) -> bool:
         return self.root_device.type == "cuda"
 

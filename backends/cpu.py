@@ -7,7 +7,11 @@ from typing import Any
 import torch
 
 from backends.base import Backend
+from backends.gpu import GPUBackend
 from backends.precision import Precision
+from backends.registry import build_strategy, register_strategy
+from schemas.config import TrainerConfig
+from schemas.errors import ConfigError
 
 __all__ = ["CPUBackend"]
 
@@ -26,3 +30,23 @@ class CPUBackend(Backend):
 
     def to_device(self, batch: Any) -> Any:
         return batch  # DataLoader batches are already on the CPU
+
+
+@register_strategy(None, "the CPU, or one GPU (`gpus=1`); `num_processes=N` as 'ddp_cpu'")
+def _build_one_process(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
+    """No distributed_backend: the CPU, one GPU, or CPU processes for num_processes > 1."""
+    if config.num_processes > 1:
+        return build_strategy("ddp_cpu", config, gpu_ids)
+    if config.num_nodes > 1:
+        raise ConfigError(
+            f"Trainer(num_nodes={config.num_nodes}) needs distributed_backend='ddp' or "
+            "'ddp_cpu', started on every node by a launcher such as torchrun"
+        )
+    if not gpu_ids:
+        return CPUBackend(config.precision)
+    if len(gpu_ids) > 1:
+        raise ConfigError(
+            f"Trainer(gpus={config.gpus!r}) asks for several GPUs: choose "
+            "distributed_backend='ddp'"
+        )
+    return GPUBackend(gpu_ids[0], config.precision)

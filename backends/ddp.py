@@ -15,6 +15,7 @@ import os
 import socket
 import tempfile
 import traceback
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -24,8 +25,11 @@ import torch.multiprocessing as mp
 from torch.nn.parallel import DistributedDataParallel
 
 import backends.gpu as gpu
+from backends.accelerator import accelerator_for
 from backends.base import Backend
 from backends.precision import Precision
+from backends.registry import build_strategy, register_strategy
+from schemas.config import TrainerConfig
 from schemas.errors import ConfigError, WorkerFailedError
 
 __all__ = ["DDPBackend", "StepRouter", "autograd_threads_started", "launched_externally"]
@@ -80,7 +84,8 @@ class DDPBackend(Backend):
     def __init__(self, num_processes: int, num_nodes: int = 1, precision: int | str = 32,
                  device_type: str = "cpu", find_unused_parameters: bool = False,
                  sync_batchnorm: bool = False) -> None:
-        self.device_type = device_type
+        self.accelerator = accelerator_for(device_type)
+        self.moves_batches = self.accelerator.moves_batches
         self.root_device = torch.device(device_type)
         self.precision = Precision(precision, device_type)
         self.find_unused_parameters = find_unused_parameters
@@ -104,13 +109,13 @@ class DDPBackend(Backend):
 
     def _request(self) -> str:
         """The Trainer arguments that asked for these processes, for error messages."""
-        if self.device_type == "cuda":
+        if self.accelerator.moves_batches:
             return f"distributed_backend='ddp', gpus={self.processes_here}"
         return f"distributed_backend='ddp_cpu', num_processes={self.processes_here}"
 
     @property
     def _runs_here(self) -> bool:
-        return self.device_type == "cuda" and self.world_size == 1
+        return self.accelerator.device_type == "cuda" and self.world_size == 1
 
     def launch(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Fork ``processes_here`` processes running ``fn(*args)``; rank zero's result.
@@ -119,7 +124,7 @@ class DDPBackend(Backend):
         a file. If any process fails, the others are stopped within seconds and the first
         error is raised here with its traceback.
         """
-        if self.device_type == "cuda":
+        if self.accelerator.device_type == "cuda":
             _refuse_fork_after_cuda_init(self._request(), self.processes_here)
         _refuse_fork_after_autograd_threads(self._request(), self.processes_here)
         os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
@@ -144,10 +149,8 @@ class DDPBackend(Backend):
             self.global_rank = self.local_rank = rank
         if dist.is_initialized():
             return
-        backend = "nccl" if self.device_type == "cuda" else "gloo"
-        if self.device_type == "cuda":
-            torch.cuda.set_device(self.local_rank)
-            self.root_device = torch.device("cuda", self.local_rank)
+        backend = self.accelerator.collective_backend
+        self.root_device = self.accelerator.claim(self.local_rank)
         # torch._dynamo, first imported by building an optimizer, keeps references to a
         # process group that exists when it is imported: destroy_process_group then leaves
         # gloo's threads running until the interpreter shuts down, where they can abort the
@@ -183,9 +186,7 @@ class DDPBackend(Backend):
         return module
 
     def to_device(self, batch: Any) -> Any:
-        if self.device_type == "cpu":
-            return batch
-        return gpu.move_to(batch, self.root_device)
+        return self.accelerator.move(batch, self.root_device)
 
     def wrap(self, module: torch.nn.Module, several_optimizers: bool,
              configure: Callable[[torch.nn.Module, list[int] | None], Any]) -> None:
@@ -197,8 +198,7 @@ class DDPBackend(Backend):
         if self.sync_batchnorm:
             torch.nn.SyncBatchNorm.convert_sync_batchnorm(module)  # layers replaced in place
         router = StepRouter(module, self.find_unused_parameters or several_optimizers)
-        device_ids = [self.root_device.index] if self.device_type == "cuda" else None
-        self.wrapped = configure(router, device_ids)
+        self.wrapped = configure(router, self.accelerator.device_ids(self.root_device))
 
     def step_caller(self, module: torch.nn.Module, name: str) -> Callable[..., Any]:
         wrapped = self.wrapped
@@ -255,6 +255,50 @@ class DDPBackend(Backend):
         self.wrapped = None
         gc.collect()
         _leave_group(farewell=not self.failed)
+
+
+def _options(config: TrainerConfig) -> dict[str, bool]:
+    return {"find_unused_parameters":
+            config.distributed_backend == "ddp_find_unused_parameters_true",
+            "sync_batchnorm": config.sync_batchnorm}
+
+
+def cpu_processes(config: TrainerConfig, processes: int) -> DDPBackend:
+    """``processes`` CPU processes a node on gloo."""
+    if config.sync_batchnorm:
+        raise ConfigError(
+            "Trainer(sync_batchnorm=True) syncs BatchNorm statistics with torch's "
+            "SyncBatchNorm, which runs on GPUs only; on the CPU drop sync_batchnorm (each "
+            "process keeps its own statistics, and DDP broadcasts rank zero's at every forward)")
+    return DDPBackend(processes, config.num_nodes, config.precision, "cpu", **_options(config))
+
+
+@register_strategy("ddp_cpu", "`num_processes` CPU processes a node on gloo, through torch's "
+                   "DistributedDataParallel; forked by the Trainer, or started by a launcher")
+def _build_ddp_cpu(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
+    return cpu_processes(config, config.num_processes)
+
+
+def _build_ddp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
+    if gpu_ids:
+        return DDPBackend(len(gpu_ids), config.num_nodes, config.precision, "cuda",
+                          **_options(config))
+    if launched_externally():
+        return cpu_processes(config, 1)  # one of the processes a launcher started
+    if config.num_processes == 1 and config.num_nodes == 1:  # as 0.8.5: one CPU process
+        warnings.warn(
+            f"Trainer(distributed_backend={config.distributed_backend!r}) runs one process per "
+            "GPU, and no gpus were given: training in one process on the CPU; pass "
+            "num_processes=N for N CPU processes", UserWarning, stacklevel=5)
+        return build_strategy(None, config, gpu_ids)
+    return cpu_processes(config, config.num_processes)  # 0.8.5's ddp_cpu
+
+
+register_strategy("ddp", "one process per GPU on NCCL (`gpus=N`); without GPUs, "
+                  "`num_processes` CPU processes as 'ddp_cpu'")(_build_ddp)
+register_strategy("ddp_spawn", "as 'ddp'")(_build_ddp)
+register_strategy("ddp_find_unused_parameters_true",
+                  "as 'ddp', with DDP's find_unused_parameters=True")(_build_ddp)
 
 
 def _run_rank(rank: int, backend: DDPBackend, fn: Callable[..., Any], args: tuple[Any, ...],

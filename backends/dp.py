@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import torch
 
+from backends.accelerator import move_to
 from backends.base import Backend
 from backends.ddp import DDPBackend
-from backends.gpu import move_to
 from backends.precision import Precision
+from backends.registry import build_strategy, register_strategy
+from schemas.config import TrainerConfig
 
 __all__ = ["DDP2Backend", "DPBackend", "run_on_parts", "split_batch"]
 
@@ -102,3 +105,28 @@ class DDP2Backend(DDPBackend):
     def step_parts(self, module: torch.nn.Module, name: str, batch: Any, *rest: Any) -> list[Any]:
         return run_on_parts(module, name, batch, rest, self.device_ids, self.precision,
                             self.root_device)
+
+
+def _on_cpu_instead(config: TrainerConfig, gpu_ids: list[int], does: str) -> Backend:
+    # as 0.8.5: one process on the CPU, said out loud
+    warnings.warn(
+        f"Trainer(distributed_backend={config.distributed_backend!r}) {does}, and no gpus "
+        "were given: training in one process on the CPU; pass gpus=N to use it, or use "
+        "'ddp_cpu' for several CPU processes", UserWarning, stacklevel=6)
+    return build_strategy(None, config, gpu_ids)
+
+
+@register_strategy("dp", "one process; each batch split over `gpus=N` GPUs (threads, as "
+                   "torch.nn.DataParallel)")
+def _build_dp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
+    if not gpu_ids:
+        return _on_cpu_instead(config, gpu_ids, "splits each batch over GPUs")
+    return DPBackend(gpu_ids, config.precision)
+
+
+@register_strategy("ddp2", "DDP across nodes, one process a node running DP over its GPUs")
+def _build_ddp2(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
+    if not gpu_ids:
+        return _on_cpu_instead(config, gpu_ids, "runs DP over each node's GPUs and DDP across "
+                               "nodes")
+    return DDP2Backend(gpu_ids, config.num_nodes, config.precision)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Mapping
 from typing import Any
 
 import torch
 
+from backends.accelerator import move_to
 from backends.base import Backend
 from backends.precision import Precision
 
-__all__ = ["GPUBackend", "cuda_driver_initialized", "gpu_memory_used", "move_to"]
+__all__ = ["GPUBackend", "cuda_driver_initialized", "gpu_memory_used"]
 
 
 def cuda_driver_initialized() -> bool:
@@ -26,23 +26,6 @@ def cuda_driver_initialized() -> bool:
         return False
     count = ctypes.c_int()
     return int(driver.cuDeviceGetCount(ctypes.byref(count))) == 0
-
-
-def move_to(batch: Any, device: torch.device) -> Any:
-    """The batch with every tensor on ``device``: inside dicts, lists, tuples, namedtuples,
-    and any object with a ``.to(device)`` method."""
-    if isinstance(batch, torch.Tensor):
-        return batch.to(device, non_blocking=True)
-    if isinstance(batch, Mapping):
-        moved = {k: move_to(v, device) for k, v in batch.items()}
-        return moved if type(batch) is dict else type(batch)(moved)  # type: ignore[call-arg]
-    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
-        return type(batch)(*(move_to(v, device) for v in batch))
-    if isinstance(batch, list | tuple):
-        return type(batch)(move_to(v, device) for v in batch)
-    if hasattr(batch, "to") and callable(batch.to):
-        return batch.to(device)
-    return batch
 
 
 class GPUBackend(Backend):

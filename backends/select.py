@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
-import warnings
-from collections.abc import Callable
 
 import torch
 
+import backends.cpu
+import backends.ddp
+import backends.dp  # noqa: F401 - each strategy module registers its names
 from backends.base import Backend
-from backends.cpu import CPUBackend
-from backends.ddp import DDPBackend, launched_externally
-from backends.dp import DDP2Backend, DPBackend
-from backends.gpu import GPUBackend
+from backends.registry import build_strategy
 from schemas.config import TrainerConfig
 from schemas.errors import ConfigError, HardwareUnavailableError
 
@@ -31,88 +29,7 @@ def select_backend(config: TrainerConfig) -> Backend:
             "Trainer(precision=16) needs a GPU (float16 autocast with a gradient scaler); "
             "on the CPU use precision='bf16' or 32"
         )
-    return _BUILDERS[config.distributed_backend](config, _gpu_ids(config))
-
-
-def _dp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
-    if not gpu_ids:  # as 0.8.5: one process on the CPU, said out loud
-        warnings.warn(
-            "Trainer(distributed_backend='dp') splits each batch over GPUs, and no gpus were "
-            "given: training in one process on the CPU; pass gpus=N to use DP, or use "
-            "'ddp_cpu' for several CPU processes", UserWarning, stacklevel=4)
-        return _one_process(config, gpu_ids)
-    return DPBackend(gpu_ids, config.precision)
-
-
-def _ddp2(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
-    if not gpu_ids:  # as 0.8.5 (and 'dp'): one process on the CPU, said out loud
-        warnings.warn(
-            "Trainer(distributed_backend='ddp2') runs DP over each node's GPUs and DDP across "
-            "nodes, and no gpus were given: training in one process on the CPU; pass gpus=N "
-            "to use DDP2, or use 'ddp_cpu' for several CPU processes", UserWarning, stacklevel=4)
-        return _one_process(config, gpu_ids)
-    return DDP2Backend(gpu_ids, config.num_nodes, config.precision)
-
-
-def _ddp_options(config: TrainerConfig) -> dict[str, bool]:
-    return {"find_unused_parameters":
-            config.distributed_backend == "ddp_find_unused_parameters_true",
-            "sync_batchnorm": config.sync_batchnorm}
-
-
-def _ddp_cpu(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
-    return _cpu_processes(config, config.num_processes)
-
-
-def _cpu_processes(config: TrainerConfig, processes: int) -> Backend:
-    if config.sync_batchnorm:
-        raise ConfigError(
-            "Trainer(sync_batchnorm=True) syncs BatchNorm statistics with torch's "
-            "SyncBatchNorm, which runs on GPUs only; on the CPU drop sync_batchnorm (each "
-            "process keeps its own statistics, and DDP broadcasts rank zero's at every forward)")
-    return DDPBackend(processes, config.num_nodes, config.precision, "cpu",
-                      **_ddp_options(config))
-
-
-def _ddp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
-    if gpu_ids:
-        return DDPBackend(len(gpu_ids), config.num_nodes, config.precision, "cuda",
-                          **_ddp_options(config))
-    if launched_externally():
-        return _cpu_processes(config, 1)  # one of the processes a launcher started
-    if config.num_processes == 1 and config.num_nodes == 1:  # as 0.8.5: one CPU process
-        warnings.warn(
-            f"Trainer(distributed_backend={config.distributed_backend!r}) runs one process per "
-            "GPU, and no gpus were given: training in one process on the CPU; pass "
-            "num_processes=N for N CPU processes", UserWarning, stacklevel=4)
-        return _one_process(config, gpu_ids)
-    return _ddp_cpu(config, gpu_ids)  # num_processes CPU processes a node (0.8.5's ddp_cpu)
-
-
-def _one_process(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
-    """No distributed_backend: the CPU, one GPU, or CPU processes for num_processes > 1."""
-    if config.num_processes > 1:
-        return _ddp_cpu(config, gpu_ids)
-    if config.num_nodes > 1:
-        raise ConfigError(
-            f"Trainer(num_nodes={config.num_nodes}) needs distributed_backend='ddp' or "
-            "'ddp_cpu', started on every node by a launcher such as torchrun"
-        )
-    if not gpu_ids:
-        return CPUBackend(config.precision)
-    if len(gpu_ids) > 1:
-        raise ConfigError(
-            f"Trainer(gpus={config.gpus!r}) asks for several GPUs: choose "
-            "distributed_backend='ddp'"
-        )
-    return GPUBackend(gpu_ids[0], config.precision)
-
-
-# each distributed_backend choice, and the backend it builds
-_BUILDERS: dict[str | None, Callable[[TrainerConfig, list[int]], Backend]] = {
-    None: _one_process, "dp": _dp, "ddp2": _ddp2, "ddp_cpu": _ddp_cpu, "ddp": _ddp,
-    "ddp_spawn": _ddp, "ddp_find_unused_parameters_true": _ddp,
-}
+    return build_strategy(config.distributed_backend, config, _gpu_ids(config))
 
 
 def _gpu_ids(config: TrainerConfig) -> list[int]:

@@ -14,8 +14,8 @@ from typing import Any
 
 import torch
 
+from backends.accelerator import move_to
 from backends.base import Backend
-from backends.gpu import move_to
 from backends.precision import Precision
 from schemas.errors import HardwareUnavailableError
 

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from loguru import logger
 
-from backends.gpu import move_to
+from backends.accelerator import move_to
 from orchestrator.checkpoint_io import check_module_keys, load_checkpoint
 from orchestrator.hparams import plain_hparams
 from orchestrator.version import __version__
@@ -68,7 +68,7 @@ def state_entries(trainer: Any, weights_only: bool = False, source: str = "the c
     ]
     if data is not None:
         entries.append(StateEntry("lifecycle", _ResumePoint(data), _RESUME, writes=False))
-    if trainer.world_size > 1:
+    if trainer.backend.several_processes:
         entries.append(StateEntry("rng_per_rank", _RankGenerators(trainer), _RESUME,
                                   gathered=True))
     return entries

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from backends.gpu import move_to
+from backends.accelerator import move_to
 from states.hooks import default_hook
 
 __all__ = ["ModelHooks"]

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, TypeAlias
 import torch
 from torch import nn
 
-from backends.gpu import move_to
+from backends.accelerator import move_to
 from schemas.errors import HardwareUnavailableError, MisconfigurationError
 
 __all__ = [

@@ -55,7 +55,7 @@ def _check_workers(run: Run, loader: Any, name: str) -> None:
 
 def shards_loaders(run: Run) -> bool:
     """Whether each process takes its shard of the loaders (DDP with ``replace_sampler_ddp``)."""
-    return run.backend.world_size > 1 and run.config.replace_sampler_ddp
+    return run.backend.several_processes and run.config.replace_sampler_ddp
 
 
 def train_data(run: Run) -> TrainData:

@@ -58,7 +58,7 @@ def agreed(run: Run, values: Mapping[str, Any]) -> dict[str, Any]:
     of them have stays local, so a conditional log on one rank can neither pair up different
     metrics nor leave a collective waiting. The reductions then run in sorted key order.
     """
-    if run.backend.world_size == 1:
+    if not run.backend.several_processes:
         return dict(values)
     mine = sorted((key, "dict" if isinstance(value, Mapping) else "scalar")
                   for key, value in values.items()
@@ -78,7 +78,7 @@ def agreed(run: Run, values: Mapping[str, Any]) -> dict[str, Any]:
 def agree_on_stop(run: Run) -> None:
     """With several processes, a stop requested on any of them is a stop for all."""
     backend, progress = run.backend, run.state.progress
-    if backend.world_size > 1:
+    if backend.several_processes:
         flag = torch.tensor(float(progress.stop_requested))
         progress.stop_requested = bool(backend.reduce(flag, "max").item())
 
@@ -88,7 +88,7 @@ def agree_on_step_metrics(run: Run) -> None:
     ``log``, ``progress_bar`` and other keys of the step output gave) become their mean over the
     processes, so a checkpoint or early-stopping decision on a training metric is the same on
     every rank. Validation metrics are reduced when recorded."""
-    if run.backend.world_size == 1:
+    if not run.backend.several_processes:
         return
     store = run.state.metrics
     local = {k: store.callback_metrics[k] for k in sorted(store.step_keys)

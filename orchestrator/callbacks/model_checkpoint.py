@@ -79,8 +79,7 @@ class ModelCheckpoint(Callback):
         (it alone has the logger) on every rank, so ``best_model_path`` names one file."""
         if self.dirpath is None:
             directory = trainer.default_checkpoint_dir
-            self.dirpath = trainer.backend.broadcast(directory) if trainer.world_size > 1 \
-                else directory
+            self.dirpath = trainer.backend.broadcast(directory)  # as it is on one process
         return Path(self.dirpath)
 
     def _save_if_due(self, trainer: Any) -> None:

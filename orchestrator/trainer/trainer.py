@@ -159,7 +159,7 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
     def _fit_in_process(self, model: LightningModule, overrides: dict[Hook, Any],
                         path: str | os.PathLike[str] | None) -> Any:
         """The fit itself, in this process (one of several under DDP)."""
-        if self.backend.world_size > 1 and not self.is_global_zero:
+        if self.backend.several_processes and not self.is_global_zero:
             self.logger = None
         if self.is_global_zero:
             check_output_dirs(self)
@@ -173,7 +173,7 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
         if self.progress.data_seed is None:
             self.progress.data_seed = torch.initial_seed()
         restore = restore_into(self, str(path), checkpoint) if checkpoint is not None else None
-        if self.backend.world_size == 1:
+        if not self.backend.several_processes:
             interrupt = GracefulInterrupt(self._save_interrupted)
             with interrupt.installed():
                 drive(self._new_run("fit", overrides, restore=restore, interrupt=interrupt))
@@ -287,7 +287,7 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
             raise MisconfigurationError("save_checkpoint needs a model: call fit(model) first")
         entries = state_entries(self, weights_only)
         gathered = None
-        if self.world_size > 1 and not weights_only:
+        if self.backend.several_processes and not weights_only:
             try:
                 gathered = gather(entries)
             except RuntimeError as exc:  # a timeout, or another collective met this one

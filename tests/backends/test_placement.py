@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import orchestrator as pl
+from backends.accelerator import move_to
 from backends.cpu import CPUBackend
-from backends.gpu import move_to
 from backends.precision import Precision
 from backends.select import select_backend
 from schemas.config import build_config
@@ -115,8 +115,22 @@ def test_a_backend_with_its_own_to_device_is_called_for_every_batch(tmp_path: An
     assert backend.calls == 4 + 4  # every training batch and every validation batch
 
 
-def test_every_distributed_backend_the_config_accepts_has_a_builder() -> None:
-    from backends.select import _BUILDERS
-    from schemas.config import DISTRIBUTED_BACKENDS
+def test_the_config_accepts_exactly_the_registered_strategies() -> None:
+    import typing
 
-    assert set(_BUILDERS) == set(DISTRIBUTED_BACKENDS)
+    import backends
+    from backends.registry import strategy_names
+    from schemas.config import DISTRIBUTED_BACKENDS, TrainerConfig
+
+    assert backends.select_backend is not None  # importing backends registers every strategy
+    literal = TrainerConfig.model_fields["distributed_backend"].annotation
+    accepted = {arg for member in typing.get_args(literal) for arg in
+                (typing.get_args(member) or (None,))}
+    assert set(strategy_names()) == set(DISTRIBUTED_BACKENDS) == accepted
+
+
+def test_a_strategy_registered_twice_is_refused() -> None:
+    from backends.registry import register_strategy
+
+    with pytest.raises(ValueError, match="'ddp' is registered twice"):
+        register_strategy("ddp", "again")(lambda config, gpu_ids: None)  # type: ignore

@@ -3,6 +3,7 @@
     python -m torch.distributed.run --nproc_per_node 2 -m tests.jobs.ddp_job ROOT [options]
     python -m tests.jobs.ddp_job ROOT --spawn [options]
     python -m tests.jobs.ddp_job ROOT --gpus 1 [options]   (distributed_backend='ddp')
+    torchrun --nnodes 2 --node_rank I ... -m tests.jobs.ddp_job ROOT_I --num-nodes 2 [options]
 
 Each process writes ROOT/rank<R>.json (its epoch, step and metrics); the process that called
 fit writes ROOT/final.pt with the weights. At exit, after the backend has left the process
@@ -26,10 +27,18 @@ from tests.helpers import BoringModel
 class DDPModel(BoringModel):
     """BoringModel with rank-aware failure and early-stopping scenarios."""
 
-    def __init__(self, batch_size: int, fail_rank: int | None, split_score: bool) -> None:
+    def __init__(self, batch_size: int, fail_rank: int | None, split_score: bool,
+                 prepare_log: str | None = None) -> None:
         super().__init__(batch_size=batch_size, n=64)
         self.fail_rank = fail_rank
         self.split_score = split_score
+        self.prepare_log = prepare_log
+
+    def prepare_data(self) -> None:
+        if self.prepare_log:  # one line per call: which node and rank called it
+            trainer = self.trainer
+            with open(self.prepare_log, "a") as handle:
+                handle.write(f"{trainer.node_rank} {trainer.global_rank}\n")
 
     def training_step(self, batch: Any, batch_idx: int) -> dict[str, Any]:
         if self.fail_rank == self.trainer.global_rank and batch_idx == 2:
@@ -74,22 +83,28 @@ def main() -> None:
     parser.add_argument("--split-score", action="store_true")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--gpus", type=int, help="distributed_backend='ddp' on this many GPUs")
+    parser.add_argument("--num-nodes", type=int, default=1)
+    parser.add_argument("--prepare-log", help="append 'NODE RANK' here at each prepare_data")
+    parser.add_argument("--prepare-once", action="store_true",
+                        help="prepare_data_per_node=False")
     args = parser.parse_args()
     _report_threads_at_exit(args.root)
     pl.seed_everything(0)
-    model = DDPModel(8, args.fail_rank, args.split_score)
+    model = DDPModel(8, args.fail_rank, args.split_score, args.prepare_log)
     early = pl.callbacks.EarlyStopping(monitor="score", patience=1, mode="min") \
         if args.split_score else False
     where: dict[str, Any] = dict(distributed_backend="ddp", gpus=args.gpus) if args.gpus \
         else dict(distributed_backend="ddp_cpu", num_processes=2 if args.spawn else 1)
     trainer = pl.Trainer(max_epochs=args.epochs, **where, default_root_dir=args.root,
                          progress_bar_refresh_rate=0, weights_summary=None,
-                         early_stop_callback=early, num_sanity_val_steps=0)
+                         early_stop_callback=early, num_sanity_val_steps=0,
+                         num_nodes=args.num_nodes,
+                         prepare_data_per_node=not args.prepare_once)
     trainer.fit(model)
     report = {"epoch": trainer.current_epoch, "step": trainer.global_step,
               "val_loss": float(trainer.callback_metrics["val_loss"]),
               "world_size": trainer.world_size, "outcome": trainer.lifecycle.outcome,
-              "seen": getattr(model, "seen", None)}
+              "seen": getattr(model, "seen", None), "node_rank": trainer.node_rank}
     if not args.split_score:
         report["test"] = trainer.test()  # every rank tests its shard; the results are agreed
     with open(os.path.join(args.root, f"rank{trainer.global_rank}.json"), "w") as handle:

@@ -582,7 +582,7 @@ def test_restored_epoch_outputs_and_metrics_go_to_the_run_s_device(tmp_path: Pat
     # outputs with new ones, so they must be where the new ones come from ("meta" stands in)
     import io
 
-    from backends.gpu import move_to
+    from backends.accelerator import move_to
     from orchestrator.checkpoint_state import state_entries
     from states.stateful import StateEntry, restore
 

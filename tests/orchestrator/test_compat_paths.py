@@ -23,7 +23,7 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, IterableDataset
 
-import backends.gpu
+import backends.accelerator
 import orchestrator as pl
 import orchestrator.trainer.trainer as trainer_module
 from orchestrator import (
@@ -73,7 +73,8 @@ COMPAT: dict[str, dict[str, Any]] = {
     "orchestrator.core.hooks": {"ModelHooks": module_hooks.ModelHooks},
     "orchestrator.core.grads": {"GradInformation": grads.GradInformation},
     "orchestrator.utilities": {
-        "AttributeDict": hparams.AttributeDict, "move_data_to_device": backends.gpu.move_to,
+        "AttributeDict": hparams.AttributeDict,
+        "move_data_to_device": backends.accelerator.move_to,
         "rank_zero_info": rank_zero.rank_zero_info, "rank_zero_only": rank_zero.rank_zero_only,
         "rank_zero_warn": rank_zero.rank_zero_warn},
     "orchestrator.utilities.cloud_io": {"load": checkpoint_io.load_checkpoint},
@@ -84,7 +85,7 @@ COMPAT: dict[str, dict[str, Any]] = {
         "collect_init_args": hparams.collect_init_args, "get_init_args": hparams.init_args,
         "str_to_bool": hparams.str_to_bool},
     "orchestrator.utilities.seed": {"seed_everything": seed_module.seed_everything},
-    "orchestrator.utilities.apply_func": {"move_data_to_device": backends.gpu.move_to,
+    "orchestrator.utilities.apply_func": {"move_data_to_device": backends.accelerator.move_to,
                                           "apply_to_collection": collection.apply_to_collection},
     "orchestrator.trainer": {"Trainer": trainer_module.Trainer,
                              "seed_everything": seed_module.seed_everything},

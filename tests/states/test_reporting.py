@@ -16,6 +16,7 @@ class _TwoRanks:
     a value as reduced by returning it plus 1000 and records the order of the calls."""
 
     world_size = 2
+    several_processes = True
 
     def __init__(self, other_keys: list[str], other_dicts: tuple[str, ...] = ()) -> None:
         self.other = sorted([(k, "scalar") for k in other_keys]
@@ -55,7 +56,7 @@ def test_nested_dicts_agree_level_by_level_and_a_kind_mismatch_stays_local() -> 
 
 
 def test_one_process_changes_nothing_and_calls_no_collective() -> None:
-    backend = SimpleNamespace(world_size=1)  # no gather_object, no reduce
+    backend = SimpleNamespace(world_size=1, several_processes=False)  # no gather_object, no reduce
     assert agreed(_ctx(backend), {"a": 1.0}) == {"a": 1.0}
     agree_on_step_metrics(_ctx(backend))
 
