@@ -26,6 +26,7 @@ class Backend(ABC):
     moves_batches: bool = True  # False: to_device returns every batch as it came
     failed: bool = False  # set when this process's run raised
     distributed: bool = False  # True: joins a torch.distributed process group (init_group)
+    shards_state: bool = False  # True: module and optimizer states are gathered (full_state)
     global_rank: int = 0
     local_rank: int = 0
     node_rank: int = 0
@@ -86,6 +87,20 @@ class Backend(ABC):
         """Called before each pass with whether its backward must sync gradients across
         processes (False on accumulation micro-batches); None where nothing syncs."""
         return None
+
+    def full_state(self, state: Any) -> Any:
+        """``state`` (a module's, an optimizer's or the gradients' state) as a checkpoint
+        holds it: whole tensors. As it is, except where tensors are sharded (FSDP)."""
+        return state
+
+    def load_module_state(self, module: torch.nn.Module, state: dict[str, Any]) -> None:
+        """Load a full ``state_dict`` into ``module`` (sharding it where the module is)."""
+        module.load_state_dict(state)
+
+    def shard_like(self, value: torch.Tensor, param: torch.Tensor) -> torch.Tensor:
+        """A full tensor of ``param``'s shape (its gradient, its optimizer state), laid out
+        as ``param`` is: as it is, except where parameters are sharded (FSDP)."""
+        return value
 
     def ensure_available(self) -> None:  # noqa: B027 - every backend but one is runnable
         """Raise when this backend's hardware or library is missing (checked before a run)."""

@@ -22,7 +22,6 @@ from typing import Any
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-from torch.nn.parallel import DistributedDataParallel
 
 import backends.gpu as gpu
 from backends.accelerator import accelerator_for
@@ -90,7 +89,7 @@ class DDPBackend(Backend):
         self.precision = Precision(precision, device_type)
         self.find_unused_parameters = find_unused_parameters
         self.sync_batchnorm = sync_batchnorm
-        self.wrapped: DistributedDataParallel | None = None
+        self.wrapped: Any = None  # torch's DistributedDataParallel (FSDP: its root unit)
         self.external = launched_externally()
         if self.external:
             self.world_size = int(os.environ["WORLD_SIZE"])

@@ -8,7 +8,8 @@ import torch
 
 import backends.cpu
 import backends.ddp
-import backends.dp  # noqa: F401 - each strategy module registers its names
+import backends.dp
+import backends.fsdp  # noqa: F401 - each strategy module registers its names
 from backends.base import Backend
 from backends.registry import build_strategy
 from schemas.config import TrainerConfig

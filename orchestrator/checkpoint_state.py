@@ -15,6 +15,7 @@ import torch
 from loguru import logger
 
 from backends.accelerator import move_to
+from backends.base import Backend
 from orchestrator.checkpoint_io import check_module_keys, load_checkpoint
 from orchestrator.hparams import plain_hparams
 from orchestrator.version import __version__
@@ -36,13 +37,13 @@ def state_entries(trainer: Any, weights_only: bool = False, source: str = "the c
                   data: RunData | None = None) -> list[Entry]:
     """The parts a checkpoint holds, in the order they are loaded. ``source`` names the file in
     errors; ``data`` is the run a resume loads into."""
-    module, state = trainer.model, trainer.state
-    progress = state.progress
+    module, state, backend = trainer.model, trainer.state, trainer.backend
+    progress, sharded = state.progress, backend.shards_state
     entries: list[Entry] = [
         StateEntry("epoch", View(lambda: progress.epoch)),
         StateEntry("global_step", View(lambda: progress.global_step)),
-        StateEntry("state_dict", _ModuleWeights(module, source),
-                   frozenset({"resume", "weights", "handback"})),
+        StateEntry("state_dict", _ModuleWeights(module, source, backend),
+                   frozenset({"resume", "weights", "handback"}), gathered=sharded),
         # 0.8's key (LightningModule.CHECKPOINT_HYPER_PARAMS_KEY); files before held `hparams`
         StateEntry("hyper_parameters", View(lambda: plain_hparams(module.hparams))),
         StateEntry("hparams_type", View(lambda: _hparams_type(module.hparams))),
@@ -52,11 +53,12 @@ def state_entries(trainer: Any, weights_only: bool = False, source: str = "the c
     if weights_only:
         return [*entries, hooks]
     entries += [
-        StateEntry("grads", _ModuleGrads(module), _RESUME),
+        StateEntry("grads", _ModuleGrads(module, backend), _RESUME, gathered=sharded),
         hooks,
-        StateEntry("optimizer_states", OptimizerStates(state.optimization, source), _RESUME),
+        StateEntry("optimizer_states", OptimizerStates(state.optimization, source, backend),
+                   _RESUME, gathered=sharded),
         StateEntry("lr_schedulers", SchedulerStates(state.optimization), _RESUME),
-        StateEntry("grad_scaler", trainer.backend.precision, _RESUME),
+        StateEntry("grad_scaler", backend.precision, _RESUME),
         StateEntry("callbacks", _CallbackStates(trainer), _EVERY),
         StateEntry("progress", progress, _EVERY),
         StateEntry("metrics", View(lambda: _scalars(state.metrics.callback_metrics))),
@@ -68,9 +70,8 @@ def state_entries(trainer: Any, weights_only: bool = False, source: str = "the c
     ]
     if data is not None:
         entries.append(StateEntry("lifecycle", _ResumePoint(data), _RESUME, writes=False))
-    if trainer.backend.several_processes:
-        entries.append(StateEntry("rng_per_rank", _RankGenerators(trainer), _RESUME,
-                                  gathered=True))
+    if backend.several_processes:
+        entries.append(StateEntry("rng_per_rank", _RankGenerators(trainer), _RESUME, gathered=True))
     return entries
 
 
@@ -132,30 +133,34 @@ def _scalars(metrics: Mapping[str, Any]) -> dict[str, float]:
 
 
 class _ModuleWeights:
-    def __init__(self, module: torch.nn.Module, source: str) -> None:
-        self.module, self.source = module, source
+    """The module's full ``state_dict`` (gathered, where the backend shards it)."""
+
+    def __init__(self, module: torch.nn.Module, source: str, backend: Backend) -> None:
+        self.module, self.source, self.backend = module, source, backend
 
     def state_dict(self) -> dict[str, Any]:
-        return self.module.state_dict()
+        return self.backend.full_state(self.module.state_dict())  # type: ignore[no-any-return]
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         check_module_keys(self.source, self.module, state)
-        self.module.load_state_dict(state)
+        self.backend.load_module_state(self.module, state)
 
 
 class _ModuleGrads:
     """The gradients accumulated so far (a checkpoint inside an accumulation holds them)."""
 
-    def __init__(self, module: torch.nn.Module) -> None:
-        self.module = module
+    def __init__(self, module: torch.nn.Module, backend: Backend) -> None:
+        self.module, self.backend = module, backend
 
     def state_dict(self) -> dict[str, torch.Tensor]:
-        return {name: p.grad.detach().clone() for name, p in self.module.named_parameters()
-                if p.grad is not None}
+        return self.backend.full_state(  # type: ignore[no-any-return]
+            {name: p.grad.detach().clone() for name, p in self.module.named_parameters()
+             if p.grad is not None})
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         for name, param in self.module.named_parameters():
-            param.grad = state[name].to(param.device) if name in state else None
+            param.grad = self.backend.shard_like(state[name].to(param.device), param) \
+                if name in state else None
 
 
 class _ModuleHooks:

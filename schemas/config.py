@@ -37,7 +37,7 @@ __all__ = ["DISTRIBUTED_BACKENDS", "PRECISIONS", "TrainerConfig", "build_config"
            "trainer_signature"]
 
 DISTRIBUTED_BACKENDS = (None, "dp", "ddp", "ddp_spawn", "ddp2", "ddp_cpu",
-                        "ddp_find_unused_parameters_true")
+                        "ddp_find_unused_parameters_true", "fsdp")
 PRECISIONS = (32, 16, "bf16")
 AMP_LEVELS = ("O0", "O1", "O2", "O3")
 
@@ -103,7 +103,7 @@ class TrainerConfig(BaseModel):
     log_save_interval: StrictInt = Field(100, ge=1)
     row_log_interval: StrictInt = Field(50, ge=1)
     distributed_backend: Literal["dp", "ddp", "ddp_spawn", "ddp2", "ddp_cpu",
-                                 "ddp_find_unused_parameters_true"] | None = None
+                                 "ddp_find_unused_parameters_true", "fsdp"] | None = None
     precision: Annotated[Literal[32, 16, "bf16"], BeforeValidator(_no_lookalike)] = 32
     weights_summary: Literal["top", "full"] | None = "top"
     weights_save_path: PathArg = None
@@ -119,6 +119,8 @@ class TrainerConfig(BaseModel):
     auto_lr_find: StrictBool | str = False
     replace_sampler_ddp: StrictBool = True
     sync_batchnorm: StrictBool = False  # Lightning 0.9's: BatchNorm layers synced under DDP
+    # under 'fsdp': which layers are units of their own (layer classes, or a predicate)
+    fsdp_auto_wrap_policy: Any = None
     auto_scale_batch_size: StrictBool | Literal["power", "binsearch"] = False
     prepare_data_per_node: StrictBool = True
     strict_outputs: StrictBool = False

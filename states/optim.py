@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from backends.base import Backend
 from schemas.errors import CheckpointError, MisconfigurationError
 from schemas.outputs import describe_value
 
@@ -85,14 +86,17 @@ def optimizer_frequencies(returned: Any) -> list[int]:
 class OptimizerStates:
     """The optimizers' states as checkpoint state; ``source`` names the file in errors."""
 
-    def __init__(self, optimization: Optimization, source: str = "the checkpoint") -> None:
+    def __init__(self, optimization: Optimization, source: str = "the checkpoint",
+                 backend: Backend | None = None) -> None:
         self.optimization = optimization
         self.source = source
+        self.backend = backend
 
     def state_dict(self) -> list[dict[str, Any]]:
         # step_called: torch's scheduler wrapper saw a step (restored, a resumed run's first
         # scheduler step is not taken for one before any optimizer step, which torch warns of)
-        return [{**optimizer.state_dict(), "class": _class_path(optimizer),
+        full = self.backend.full_state if self.backend is not None else (lambda state: state)
+        return [{**full(optimizer.state_dict()), "class": _class_path(optimizer),
                  "step_called": bool(getattr(optimizer, "_opt_called", False))}
                 for optimizer in self.optimization.optimizers]
 
@@ -110,10 +114,25 @@ class OptimizerStates:
                     f"{self.source!r} holds the state of optimizer {index} {problem}; return "
                     "the optimizers the checkpoint was trained with, or load only its weights "
                     "(load_from_checkpoint, test(ckpt_path=...))")
-            optimizer.load_state_dict({k: v for k, v in saved.items()
-                                       if k not in ("class", "step_called")})
+            optimizer.load_state_dict(self._laid_out(optimizer, {
+                k: v for k, v in saved.items() if k not in ("class", "step_called")}))
             if saved.get("step_called"):
                 optimizer._opt_called = True  # type: ignore[attr-defined]
+
+
+    def _laid_out(self, optimizer: torch.optim.Optimizer, saved: dict[str, Any]) -> dict[str, Any]:
+        """``saved`` with each parameter's state tensors laid out as the parameter is (the
+        backend shards them where parameters are sharded)."""
+        if self.backend is None:
+            return saved
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        ids = [i for group in saved["param_groups"] for i in group["params"]]
+        by_id = dict(zip(ids, params))
+        state = {index: {key: self.backend.shard_like(value, by_id[index])
+                         if isinstance(value, torch.Tensor) and index in by_id else value
+                         for key, value in values.items()}
+                 for index, values in saved["state"].items()}
+        return {**saved, "state": state}
 
 
 def _class_path(optimizer: torch.optim.Optimizer) -> str:

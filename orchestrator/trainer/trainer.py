@@ -182,7 +182,9 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
         drive(self._new_run("fit", overrides, restore=restore))  # a failure marks the backend
         # failed (_run_rank, _process_group); rank zero hands back what it trained
         self._report_profile()
-        return capture_checkpoint(self) if self.is_global_zero else None
+        # (gathered on every rank first: FSDP's shards come together in collectives)
+        gathered = gather(state_entries(self))
+        return capture_checkpoint(self, gathered=gathered) if self.is_global_zero else None
 
     @property
     def _active_profiler(self) -> Any:
@@ -287,7 +289,7 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
             raise MisconfigurationError("save_checkpoint needs a model: call fit(model) first")
         entries = state_entries(self, weights_only)
         gathered = None
-        if self.backend.several_processes and not weights_only:
+        if self.backend.several_processes:
             try:
                 gathered = gather(entries)
             except RuntimeError as exc:  # a timeout, or another collective met this one

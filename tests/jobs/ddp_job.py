@@ -84,6 +84,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--gpus", type=int, help="distributed_backend='ddp' on this many GPUs")
     parser.add_argument("--num-nodes", type=int, default=1)
+    parser.add_argument("--fsdp", action="store_true", help="distributed_backend='fsdp'")
     parser.add_argument("--prepare-log", help="append 'NODE RANK' here at each prepare_data")
     parser.add_argument("--prepare-once", action="store_true",
                         help="prepare_data_per_node=False")
@@ -94,7 +95,8 @@ def main() -> None:
     early = pl.callbacks.EarlyStopping(monitor="score", patience=1, mode="min") \
         if args.split_score else False
     where: dict[str, Any] = dict(distributed_backend="ddp", gpus=args.gpus) if args.gpus \
-        else dict(distributed_backend="ddp_cpu", num_processes=2 if args.spawn else 1)
+        else dict(distributed_backend="fsdp" if args.fsdp else "ddp_cpu",
+                  num_processes=2 if args.spawn else 1)
     trainer = pl.Trainer(max_epochs=args.epochs, **where, default_root_dir=args.root,
                          progress_bar_refresh_rate=0, weights_summary=None,
                          early_stop_callback=early, num_sanity_val_steps=0,
@@ -109,8 +111,11 @@ def main() -> None:
         report["test"] = trainer.test()  # every rank tests its shard; the results are agreed
     with open(os.path.join(args.root, f"rank{trainer.global_rank}.json"), "w") as handle:
         json.dump(report, handle)
+    checkpoint = os.path.join(args.root, "final.ckpt")
+    trainer.save_checkpoint(checkpoint)  # on every rank: FSDP's shards are gathered for it
     if trainer.is_global_zero:
-        torch.save(model.state_dict(), os.path.join(args.root, "final.pt"))
+        torch.save(torch.load(checkpoint, weights_only=True)["state_dict"],
+                   os.path.join(args.root, "final.pt"))
 
 
 if __name__ == "__main__":
