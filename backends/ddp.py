@@ -12,6 +12,7 @@ import datetime
 import gc
 import importlib
 import os
+import pickle
 import socket
 import tempfile
 import traceback
@@ -82,7 +83,7 @@ class DDPBackend(Backend):
 
     def __init__(self, num_processes: int, num_nodes: int = 1, precision: int | str = 32,
                  device_type: str = "cpu", find_unused_parameters: bool = False,
-                 sync_batchnorm: bool = False) -> None:
+                 sync_batchnorm: bool = False, start_method: str = "fork") -> None:
         self.accelerator = accelerator_for(device_type)
         self.moves_batches = self.accelerator.moves_batches
         self.root_device = torch.device(device_type)
@@ -99,6 +100,9 @@ class DDPBackend(Backend):
         else:
             self.world_size = num_processes * num_nodes
         self.processes_here = num_processes
+        # 'spawn' (ddp_spawn): fresh interpreters, which pickle the Trainer and the module;
+        # 'fork': copies of this process, which need no pickling
+        self.start_method = start_method
 
     @property
     def needs_launch(self) -> bool:
@@ -117,22 +121,25 @@ class DDPBackend(Backend):
         return self.accelerator.device_type == "cuda" and self.world_size == 1
 
     def launch(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Fork ``processes_here`` processes running ``fn(*args)``; rank zero's result.
+        """Start ``processes_here`` processes (forked, or spawned) running ``fn(*args)``;
+        rank zero's result.
 
         The result (plain data: tensors, numbers, strings, lists, dicts) comes back through
         a file. If any process fails, the others are stopped within seconds and the first
         error is raised here with its traceback.
         """
-        if self.accelerator.device_type == "cuda":
-            _refuse_fork_after_cuda_init(self._request(), self.processes_here)
-        _refuse_fork_after_autograd_threads(self._request(), self.processes_here)
+        if self.start_method == "fork":
+            if self.accelerator.device_type == "cuda":
+                _refuse_fork_after_cuda_init(self._request(), self.processes_here)
+            _refuse_fork_after_autograd_threads(self._request(), self.processes_here)
         os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
         os.environ["MASTER_PORT"] = str(_free_port())
+        work = (self, fn, args) if self.start_method == "fork" else self._packed(fn, args)
         with tempfile.TemporaryDirectory(prefix="orchestrator-ddp-") as folder:
             result_path = os.path.join(folder, "result.pt")
-            context = mp.start_processes(_run_rank, args=(self, fn, args, folder),
+            context = mp.start_processes(_run_rank, args=(work, folder),
                                          nprocs=self.processes_here, join=False,
-                                         start_method="fork")
+                                         start_method=self.start_method)
             try:
                 while not context.join(grace_period=5):
                     pass
@@ -141,6 +148,19 @@ class DDPBackend(Backend):
             if not os.path.exists(result_path):
                 return None
             return torch.load(result_path, weights_only=True)
+
+    def _packed(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
+        """The work of a spawned process as plain pickle bytes: each process unpickles its own
+        copy of the module (torch's process pickler would put its tensors in shared memory,
+        and every rank would then step the same weights)."""
+        try:
+            return pickle.dumps((self, fn, args))
+        except Exception as exc:
+            raise ConfigError(
+                "Trainer(distributed_backend='ddp_spawn') starts fresh interpreters and pickles "
+                f"the Trainer and the module to them, and pickling failed: {exc}. Define the "
+                "module (and its callbacks) at the top level of an importable file, or use "
+                "distributed_backend='ddp_cpu', which forks") from None
 
     def init_group(self, rank: int | None = None) -> None:
         """Join the process group (this process's rank comes from the launcher or ``rank``)."""
@@ -256,10 +276,11 @@ class DDPBackend(Backend):
         _leave_group(farewell=not self.failed)
 
 
-def _options(config: TrainerConfig) -> dict[str, bool]:
+def _options(config: TrainerConfig) -> dict[str, Any]:
     return {"find_unused_parameters":
             config.distributed_backend == "ddp_find_unused_parameters_true",
-            "sync_batchnorm": config.sync_batchnorm}
+            "sync_batchnorm": config.sync_batchnorm,
+            "start_method": "spawn" if config.distributed_backend == "ddp_spawn" else "fork"}
 
 
 def cpu_processes(config: TrainerConfig, processes: int) -> DDPBackend:
@@ -295,13 +316,15 @@ def _build_ddp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
 
 register_strategy("ddp", "one process per GPU on NCCL (`gpus=N`); without GPUs, "
                   "`num_processes` CPU processes as 'ddp_cpu'")(_build_ddp)
-register_strategy("ddp_spawn", "as 'ddp'")(_build_ddp)
+register_strategy("ddp_spawn", "as 'ddp', the processes started with the spawn method "
+                  "(fresh interpreters: the Trainer and the module are pickled to them)")(_build_ddp)
 register_strategy("ddp_find_unused_parameters_true",
                   "as 'ddp', with DDP's find_unused_parameters=True")(_build_ddp)
 
 
-def _run_rank(rank: int, backend: DDPBackend, fn: Callable[..., Any], args: tuple[Any, ...],
+def _run_rank(rank: int, work: tuple[DDPBackend, Callable[..., Any], tuple[Any, ...]] | bytes,
               folder: str) -> None:
+    backend, fn, args = pickle.loads(work) if isinstance(work, bytes) else work
     # A forked process inherits the parent's OpenMP pool state but not its threads: its first
     # parallel op (a matmul) would wait for them forever. One intra-op thread, as torch's
     # DataLoader workers and torchrun's processes run with.

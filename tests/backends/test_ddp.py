@@ -424,3 +424,50 @@ def test_workers_forked_after_threaded_math_train_instead_of_hanging(tmp_path: P
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "threads in the workers: 1.0" in done.stdout
+
+
+_IMPORTED_STATE = {"changed_after_import": False}
+
+
+class _ReportsHowItStarted(BoringModel):
+    """Writes, on rank 1, whether it sees this process's changes made after import (a forked
+    copy does; a spawned interpreter, which imported the module afresh, does not)."""
+
+    def __init__(self, report: str) -> None:
+        super().__init__(batch_size=8, n=64)
+        self.report = report
+
+    def on_train_end(self) -> None:
+        if self.trainer.global_rank == 1:
+            Path(self.report).write_text(json.dumps(_IMPORTED_STATE))
+
+
+def test_ddp_spawn_starts_fresh_interpreters_and_trains_like_ddp(tmp_path: Path) -> None:
+    reference, _ = _single_process(batch_size=16)
+    _IMPORTED_STATE["changed_after_import"] = True
+    report = tmp_path / "rank1.json"
+    pl.seed_everything(0)
+    model = _ReportsHowItStarted(str(report))
+    trainer = pl.Trainer(max_epochs=2, distributed_backend="ddp_spawn", num_processes=2,
+                         default_root_dir=str(tmp_path), progress_bar_refresh_rate=0,
+                         weights_summary=None, num_sanity_val_steps=0)
+    trainer.fit(model)
+    assert trainer.backend.start_method == "spawn"
+    assert json.loads(report.read_text()) == {"changed_after_import": False}
+    for ours, theirs in zip(model.parameters(), reference.parameters()):
+        assert torch.allclose(ours, theirs, atol=1e-6)
+    assert trainer.global_step == 8 and trainer.lifecycle.outcome == "completed"
+
+
+def test_ddp_spawn_with_a_module_it_cannot_pickle_says_how_to_define_it() -> None:
+    from schemas.errors import ConfigError
+
+    class DefinedInAFunction(BoringModel):
+        pass
+
+    trainer = pl.Trainer(max_epochs=1, distributed_backend="ddp_spawn", num_processes=2,
+                         logger=False, checkpoint_callback=False, progress_bar_refresh_rate=0,
+                         weights_summary=None)
+    with pytest.raises(ConfigError, match=r"(?s)ddp_spawn.*pickling failed.*DefinedInAFunction"
+                                          r".*top level of an importable file.*'ddp_cpu'"):
+        trainer.fit(DefinedInAFunction())
