@@ -21,7 +21,8 @@ from torch.distributed.fsdp import FSDPModule, fully_shard
 from torch.distributed.tensor import DTensor, distribute_tensor
 
 from backends.base import Backend
-from backends.ddp import DDPBackend, StepRouter, launched_externally
+from backends.ddp import DDPBackend, StepRouter
+from backends.launcher import launched_externally
 from backends.registry import register_strategy
 from schemas.config import TrainerConfig
 from schemas.errors import ConfigError

@@ -367,10 +367,10 @@ def test_choosing_a_gpu_backend_leaves_cuda_uninitialized(monkeypatch: Any) -> N
 
 
 def test_forking_after_autograd_threads_is_refused_with_the_ways_out(monkeypatch: Any) -> None:
-    import backends.ddp
+    import backends.launcher
     from schemas.errors import ConfigError
 
-    monkeypatch.setattr(backends.ddp, "autograd_threads_started", lambda: True)
+    monkeypatch.setattr(backends.launcher, "autograd_threads_started", lambda: True)
     forked: list[Any] = []
     monkeypatch.setattr(torch.multiprocessing, "start_processes", lambda *a, **k: forked.append(a))
     with pytest.raises(ConfigError) as refused:
@@ -383,7 +383,7 @@ def test_forking_after_autograd_threads_is_refused_with_the_ways_out(monkeypatch
 
 
 def test_autograd_starts_its_device_threads_only_where_a_gpu_is_visible() -> None:
-    from backends.ddp import autograd_threads_started
+    from backends.launcher import autograd_threads_started
 
     torch.ones(2, requires_grad=True).sum().backward()  # a CPU backward pass
     assert autograd_threads_started() is (torch.cuda.device_count() > 0)
