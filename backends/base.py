@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +28,7 @@ class Backend(ABC):
     failed: bool = False  # set when this process's run raised
     distributed: bool = False  # True: joins a torch.distributed process group (init_group)
     shards_state: bool = False  # True: module and optimizer states are gathered (full_state)
+    writes_shards: bool = False  # True: checkpoints are folders of per-rank shards (DCP)
     global_rank: int = 0
     local_rank: int = 0
     node_rank: int = 0
@@ -92,6 +94,11 @@ class Backend(ABC):
         """``state`` (a module's, an optimizer's or the gradients' state) as a checkpoint
         holds it: whole tensors. As it is, except where tensors are sharded (FSDP)."""
         return state
+
+    def keeping_shards(self) -> contextlib.AbstractContextManager[None]:
+        """Within it, ``full_state`` leaves shards as they are (a sharded checkpoint writes
+        each rank's own)."""
+        return contextlib.nullcontext()
 
     def load_module_state(self, module: torch.nn.Module, state: dict[str, Any]) -> None:
         """Load a full ``state_dict`` into ``module`` (sharding it where the module is)."""

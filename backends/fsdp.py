@@ -7,12 +7,14 @@ for their forward, freed after), and a ``StepRouter`` around the module becomes 
 that holds the remaining parameters. Step hooks run through the router, so the root's
 parameters are gathered for the whole step. Checkpoints hold the full state, gathered, in the
 format every other strategy writes: a file saved under FSDP resumes under DDP or on one
-process, and the other way round.
+process, and the other way round; with ``fsdp_state_dict_type='sharded'`` a checkpoint is a
+folder in which each rank writes its own shard (``backends.shards``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import torch
@@ -56,10 +58,21 @@ class FSDPBackend(DDPBackend):
     shards_state = True
 
     def __init__(self, num_processes: int, num_nodes: int = 1, precision: int | str = 32,
-                 device_type: str = "cpu", auto_wrap_policy: Any = None) -> None:
+                 device_type: str = "cpu", auto_wrap_policy: Any = None,
+                 state_dict_type: str = "full") -> None:
         super().__init__(num_processes, num_nodes, precision, device_type)
         self.is_unit = wrap_policy(auto_wrap_policy)
         self.router: Any = None
+        self.writes_shards = state_dict_type == "sharded"
+        self._keeping = False
+
+    @contextlib.contextmanager
+    def keeping_shards(self) -> Iterator[None]:
+        self._keeping = True
+        try:
+            yield
+        finally:
+            self._keeping = False
 
     def setup(self, module: torch.nn.Module) -> torch.nn.Module:
         if self.router is not None and self.router.module is module:
@@ -88,6 +101,8 @@ class FSDPBackend(DDPBackend):
 
     def full_state(self, state: Any) -> Any:
         """``state`` with every shard gathered into the full tensor (on the CPU)."""
+        if self._keeping:
+            return state
         if isinstance(state, DTensor):
             return state.full_tensor().cpu()
         if isinstance(state, dict):
@@ -123,4 +138,5 @@ def _build_fsdp(config: TrainerConfig, gpu_ids: list[int]) -> Backend:
                           "distributed_backend='fsdp' drop it")
     processes = len(gpu_ids) or (1 if launched_externally() else config.num_processes)
     return FSDPBackend(processes, config.num_nodes, config.precision,
-                       "cuda" if gpu_ids else "cpu", config.fsdp_auto_wrap_policy)
+                       "cuda" if gpu_ids else "cpu", config.fsdp_auto_wrap_policy,
+                       config.fsdp_state_dict_type)

@@ -33,7 +33,12 @@ from schemas.checkpoint import (
 )
 from schemas.errors import CheckpointError, CheckpointNotFoundError
 
-__all__ = ["check_module_keys", "load_checkpoint", "load_module_checkpoint", "write_atomically"]
+# a sharded checkpoint's folder: the body without the sharded sections (which it lists),
+# and the shards
+SHARDED_META, SHARDED_SHARDS, SHARDED_LIST = "meta.ckpt", "shards", "sharded_sections"
+
+__all__ = ["SHARDED_LIST", "SHARDED_META", "SHARDED_SHARDS", "check_module_keys", "load_checkpoint",
+           "load_module_checkpoint", "write_atomically"]
 
 
 def write_atomically(checkpoint: dict[str, Any], path: str | os.PathLike[str]) -> None:
@@ -147,7 +152,16 @@ _LIGHTNING_GLOBALS: list[Any] = [
 
 def _read(file: Path, map_location: Any, name: str) -> Any:
     """``torch.load`` with ``weights_only``, while a thread checks every record's CRC-32: a
-    damaged record is reported as such, before whatever torch made of it."""
+    damaged record is reported as such, before whatever torch made of it. A sharded
+    checkpoint (a folder: ``meta.ckpt`` and the ranks' ``shards``) is read whole."""
+    if file.is_dir() and (file / SHARDED_META).is_file():
+        from backends.shards import read_full_shards  # torch.distributed.checkpoint: on use
+
+        body = _read(file / SHARDED_META, map_location, name)
+        sections = read_full_shards(file / SHARDED_SHARDS, name)
+        for key in body.pop(SHARDED_LIST, []):
+            body[key] = sections.get(key, {})  # an empty section: DCP wrote nothing of it
+        return body
     if not file.is_file():
         raise CheckpointNotFoundError(
             f"checkpoint {name!r} does not exist (or is not a file)")

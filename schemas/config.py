@@ -121,6 +121,8 @@ class TrainerConfig(BaseModel):
     sync_batchnorm: StrictBool = False  # Lightning 0.9's: BatchNorm layers synced under DDP
     # under 'fsdp': which layers are units of their own (layer classes, or a predicate)
     fsdp_auto_wrap_policy: Any = None
+    # under 'fsdp': checkpoints hold the full state ('full'), or each rank's shard ('sharded')
+    fsdp_state_dict_type: Literal["full", "sharded"] = "full"
     auto_scale_batch_size: StrictBool | Literal["power", "binsearch"] = False
     prepare_data_per_node: StrictBool = True
     strict_outputs: StrictBool = False

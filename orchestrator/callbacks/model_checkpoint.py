@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import shutil
 import warnings
 from pathlib import Path
 from typing import Any
@@ -225,7 +226,9 @@ def _as_number(value: Any) -> Any:
 
 
 # the temporary name write_atomically gives a checkpoint until it is complete
-_TEMPORARY = re.compile(r"^\..+\.ckpt\.[0-9a-f]{12}\.tmp$")
+# (a sharded checkpoint's folder: .NAME.sharding.tmp while written, .NAME.old.tmp while
+# the one it replaces is set aside)
+_TEMPORARY = re.compile(r"^\..+\.ckpt\.([0-9a-f]{12}|sharding|old)\.tmp$")
 
 
 def _remove_stale_temporaries(directory: Path) -> None:
@@ -234,7 +237,10 @@ def _remove_stale_temporaries(directory: Path) -> None:
         return
     for stale in directory.iterdir():
         if _TEMPORARY.match(stale.name):
-            stale.unlink(missing_ok=True)
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
             logger.info("ModelCheckpoint: removed {p}, left by a write that was cut", p=stale)
 
 
@@ -242,6 +248,9 @@ def _remove(path: str, trainer: Any) -> None:
     if not trainer.is_global_zero:
         return
     try:
-        os.remove(path)
+        if os.path.isdir(path):  # a sharded checkpoint
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
     except FileNotFoundError:
         pass

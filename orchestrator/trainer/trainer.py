@@ -16,6 +16,7 @@ from backends.cpu import CPUBackend
 from backends.select import select_backend
 from orchestrator.callbacks import ProgressBarBase
 from orchestrator.checkpoint_io import load_checkpoint, write_atomically
+from orchestrator.checkpoint_sharded import write_sharded
 from orchestrator.checkpoint_state import (
     capture_checkpoint,
     restore_into,
@@ -287,6 +288,11 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
         """
         if self.model is None:
             raise MisconfigurationError("save_checkpoint needs a model: call fit(model) first")
+        if self.backend.writes_shards:  # a folder: each rank writes its own shard
+            if self.is_global_zero and self.logger is not None:
+                self.logger.write_pending()
+            write_sharded(self, filepath, weights_only)
+            return
         entries = state_entries(self, weights_only)
         gathered = None
         if self.backend.several_processes:

@@ -163,3 +163,59 @@ def test_fsdp_under_torchrun_trains_tests_and_saves_like_one_process(tmp_path: P
     trained = torch.load(tmp_path / "final.pt", weights_only=True)  # from save_checkpoint
     for name, value in reference.state_dict().items():
         assert torch.allclose(trained[name], value, atol=1e-6), name
+
+
+@forks_here
+def test_sharded_checkpoints_are_folders_of_rank_shards_that_resume_and_load_whole(
+        tmp_path: Path, capsys: Any) -> None:
+    pl.seed_everything(0)
+    straight = TwoLayers(batch_size=8)
+    _fsdp(tmp_path / "straight", epochs=4, checkpoint_callback=False).fit(straight)
+
+    pl.seed_everything(0)
+    first = TwoLayers(batch_size=8)
+    saver = pl.callbacks.ModelCheckpoint(filepath=str(tmp_path / "ckpt" / "{epoch}"),
+                                         save_top_k=-1)
+    _fsdp(tmp_path / "first", epochs=2, checkpoint_callback=saver,
+          fsdp_state_dict_type="sharded").fit(first)
+    saved = tmp_path / "ckpt" / "epoch=1.ckpt"
+    assert saved.is_dir()
+    assert sorted(p.name for p in (saved / "shards").iterdir()) == [
+        ".metadata", "__0_0.distcp", "__1_0.distcp"]  # each rank wrote its own shard
+    meta = torch.load(saved / "meta.ckpt", weights_only=True)
+    assert "state_dict" not in meta and "optimizer_states" not in meta
+    assert meta["global_step"] == 8  # 4 steps of 2 x 8 samples an epoch
+    assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == ["epoch=0.ckpt",
+                                                                      "epoch=1.ckpt"]
+
+    # read whole in this process, without a process group
+    loaded = TwoLayers.load_from_checkpoint(str(saved), batch_size=8)
+    for name, value in first.state_dict().items():
+        assert torch.equal(loaded.state_dict()[name], value), name
+    from orchestrator.cli import main as cli
+
+    assert cli(["inspect", str(saved), "--json"]) == 0
+    inspected = json.loads(capsys.readouterr().out)
+    assert inspected["global_step"] == 8, inspected
+
+    pl.seed_everything(0)
+    resumed = TwoLayers(batch_size=8)
+    _fsdp(tmp_path / "resumed", epochs=4, checkpoint_callback=False,
+          fsdp_state_dict_type="sharded", resume_from_checkpoint=str(saved)).fit(resumed)
+    for name, value in straight.state_dict().items():
+        assert torch.equal(resumed.state_dict()[name], value), name
+
+
+@forks_here
+def test_a_sharded_checkpoint_displaced_from_the_top_k_is_removed_whole(tmp_path: Path) -> None:
+    pl.seed_everything(0)
+    saver = pl.callbacks.ModelCheckpoint(filepath=str(tmp_path / "ckpt" / "{epoch}"),
+                                         save_top_k=1, monitor="val_loss", mode="min")
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / ".old.ckpt.sharding.tmp").mkdir()  # left by a cut write
+    trainer = _fsdp(tmp_path / "run", epochs=3, checkpoint_callback=saver,
+                    fsdp_state_dict_type="sharded")
+    trainer.fit(TwoLayers(batch_size=8))
+    left = sorted(p.name for p in (tmp_path / "ckpt").iterdir())
+    assert left == [Path(saver.best_model_path).name], left
+    assert (Path(saver.best_model_path) / "shards" / ".metadata").is_file()
