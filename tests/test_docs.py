@@ -40,7 +40,7 @@ def _blocks() -> list[Any]:
 def test_doc_example_runs(file: str, line: int, code: str, tmp_path: Path,
                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    if "distributed_backend=\"ddp_cpu\"" in code:
+    if re.search(r'distributed_backend="(ddp_cpu|fsdp)"', code):
         # forks workers: run as a user runs it, a script in a fresh process (a process that
         # already ran backward with a GPU visible cannot fork workers that train)
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -134,3 +134,10 @@ def test_a_strategy_registered_twice_is_refused() -> None:
 
     with pytest.raises(ValueError, match="'ddp' is registered twice"):
         register_strategy("ddp", "again")(lambda config, gpu_ids: None)  # type: ignore
+
+
+def test_the_strategies_table_in_the_docs_is_the_registry() -> None:
+    from orchestrator.strategy_docs import PAGE, with_table
+
+    text = PAGE.read_text()
+    assert with_table(text) == text, "run python -m orchestrator.strategy_docs"
