@@ -134,6 +134,14 @@ class Backend(ABC):
         """Run ``module.<name>(batch, *rest)`` on each part of the batch (data parallel)."""
         return [getattr(module, name)(batch, *rest)]
 
+    def parts_caller(self, module: torch.nn.Module, name: str) -> Callable[..., list[Any]] | None:
+        """Where the step hook ``name`` runs on parts of each batch (data parallel): a call
+        that returns their outputs, which ``*_step_end`` then receives gathered. None: the
+        hook runs once on the whole batch, through ``step_caller``."""
+        if not self.data_parallel:
+            return None
+        return lambda *args: self.step_parts(module, name, *args)
+
     def device_loader(self, loader: Any) -> Any:
         """The loader whose batches feed the device (the loader itself on most backends)."""
         return loader

@@ -54,9 +54,10 @@ def forward_phase(run: Run, stage: Stage) -> Forward:
     step_hook, end_hook = _HOOKS[stage]
     step_end = run.hooks.module_hook(end_hook)
     backend, module = run.backend, run.module
-    if backend.data_parallel:
+    parts_of = backend.parts_caller(module, step_hook)
+    if parts_of is not None:  # a step on each part of the batch (DP)
         def on_parts(*args: Any) -> Any:
-            parts = backend.step_parts(module, step_hook, *args)
+            parts = parts_of(*args)
             return step_end(gather_parts(parts)) if step_end is not None else average_parts(parts)
 
         return Forward(on_parts, end_hook if step_end is not None else step_hook)
