@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.checkpoint_io import load_checkpoint
-from orchestrator.demo import main as demo_main
+from orchestrator.demo import add_arguments as add_demo_arguments
+from orchestrator.demo import run as run_demo
 from orchestrator.run_files import read_run_lifecycle
 from schemas.errors import OrchestratorError
 from states.graph import render, to_dot, to_mermaid
 from states.lifecycle import LifecycleRecord
+from states.record import collapsed_path
 
 __all__ = ["main"]
 
@@ -37,9 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     graph = commands.add_parser("graph", help="draw the lifecycle state machine")
-    graph.add_argument("--format", choices=("mermaid", "dot", "svg", "png"), default="mermaid")
-    graph.add_argument("--output", "-o", help="file to write (default: standard output; "
-                       "svg and png need it)")
+    graph.add_argument("--format", choices=("mermaid", "dot", "svg", "png"),
+                       help="default: from the --output file's suffix (.png, .svg, .dot, .gv), "
+                       "else mermaid")
+    graph.add_argument("--output", "-o", help="file to write, by exactly this name (default: "
+                       "standard output; svg and png need it)")
     source = graph.add_mutually_exclusive_group()
     source.add_argument("--checkpoint", help="highlight the state and path saved in a checkpoint")
     source.add_argument("--run", help="highlight a run's path, from its log directory")
@@ -51,9 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="print JSON")
     inspect.set_defaults(handler=_inspect)
 
-    demo = commands.add_parser("demo", help="train the digits demo")
-    demo.add_argument("rest", nargs=argparse.REMAINDER)
-    demo.set_defaults(handler=lambda a: _demo(a.rest))
+    demo = commands.add_parser("demo", help="train the digits demo",
+                               description="Train, checkpoint and test a small classifier of "
+                               "the 8x8 digits (scikit-learn's), written as 0.8 code.")
+    add_demo_arguments(demo)
+    demo.set_defaults(handler=_demo)
     return parser
 
 
@@ -72,17 +78,28 @@ def _record_of(args: argparse.Namespace) -> LifecycleRecord | None:
     return None
 
 
+_SUFFIX_FORMATS = {".png": "png", ".svg": "svg", ".dot": "dot", ".gv": "dot",
+                   ".mmd": "mermaid", ".mermaid": "mermaid"}
+
+
+def _graph_format(args: argparse.Namespace) -> str:
+    """The format asked for: ``--format``, else the one the output's suffix names."""
+    named = _SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None
+    if args.format and named and named != args.format:
+        raise ValueError(f"--format {args.format} and --output {args.output!r} (a .{named} "
+                         "name) disagree: drop --format, or give the file a matching name")
+    return str(args.format or named or "mermaid")
+
+
 def _graph(args: argparse.Namespace) -> int:
     record = _record_of(args)
-    if args.format in ("svg", "png"):
+    fmt = _graph_format(args)
+    if fmt in ("svg", "png"):
         if not args.output:
-            raise ValueError(f"--format {args.format} needs --output FILE")
-        output = Path(args.output)
-        if output.suffix.lstrip(".") != args.format:
-            output = output.with_suffix(f".{args.format}")
-        print(render(record, output))
+            raise ValueError(f"--format {fmt} needs --output FILE")
+        print(render(record, args.output, fmt))
         return 0
-    text = to_mermaid(record) if args.format == "mermaid" else to_dot(record)
+    text = to_mermaid(record) if fmt == "mermaid" else to_dot(record)
     if args.output:
         Path(args.output).write_text(text)
         print(args.output)
@@ -133,7 +150,7 @@ def _inspect(args: argparse.Namespace) -> int:
         f"orchestrator {manifest['library_version']} at {manifest['created_at']}",
     ]
     if report["lifecycle_history"]:
-        lines.append(f"path            {' -> '.join(report['lifecycle_history'])}")
+        lines.append(f"path            {collapsed_path(report['lifecycle_history'])}")
     for name, value in sorted(report["metrics"].items()):
         lines.append(f"metric          {name} = {value:.6g}")
     for name, state in sorted(report["monitored"].items()):
@@ -143,6 +160,6 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(rest: list[str]) -> int:
-    demo_main(rest)
+def _demo(args: argparse.Namespace) -> int:
+    run_demo(args)
     return 0

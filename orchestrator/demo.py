@@ -20,6 +20,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
 import orchestrator as pl
+from states.record import collapsed_path
 
 __all__ = ["BoringModel", "DigitsClassifier", "main", "regression_data"]
 
@@ -157,13 +158,25 @@ class DigitsClassifier(pl.LightningModule):
         return DataLoader(self.test_set, batch_size=256)
 
 
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The demo's options, on ``parser`` (``python -m orchestrator.demo`` and
+    ``orchestrator demo`` take the same)."""
+    parser.add_argument("--max-epochs", type=int, default=10, help="epochs at most (default 10; "
+                        "early stopping may end sooner)")
+    parser.add_argument("--root", default="demo_runs",
+                        help="where logs and checkpoints go (default: demo_runs)")
+    parser.add_argument("--seed", type=int, default=0, help="seed_everything's seed")
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> float:
     """Train, checkpoint and test; print where everything went and the test accuracy."""
     parser = argparse.ArgumentParser(prog="python -m orchestrator.demo", description=__doc__)
-    parser.add_argument("--max-epochs", type=int, default=10)
-    parser.add_argument("--root", default="demo_runs", help="where logs and checkpoints go")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+    return run(add_arguments(parser).parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> float:
+    """The demo with parsed options (``max_epochs``, ``root``, ``seed``); the test accuracy."""
     pl.seed_everything(args.seed)
     hparams = Namespace(hidden=128, dropout=0.1, lr=3e-3, batch_size=64)
     model = DigitsClassifier(hparams)
@@ -174,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> float:
         checkpoint_callback=pl.callbacks.ModelCheckpoint(monitor="val_acc", save_last=True),
     )
     trainer.fit(model)
-    fit_path = " -> ".join(trainer.lifecycle.history)
+    fit_path = collapsed_path(trainer.lifecycle.history)
     fit_outcome = trainer.lifecycle.outcome
     results = trainer.test()
     test_acc = results[0]["test_acc"]

@@ -44,6 +44,13 @@ class _Diagram(GraphMachine):  # type: ignore[misc]
     }
 
 
+class _CompactDiagram(_Diagram):  # type: ignore[misc]
+    """The picture's layout: top to bottom, so that it reads at screen width."""
+
+    machine_attributes = {**GraphMachine.machine_attributes, "rankdir": "TB", "nodesep": "0.4",
+                          "ranksep": "0.35"}
+
+
 class _Model:
     """The diagram machine's model; it only carries the state."""
 
@@ -54,7 +61,11 @@ def _label(state: str, count: int, seconds: float) -> str:
     return f"{state}{times}, {spent}"
 
 
-def _build(record: LifecycleRecord | None, engine: Any) -> tuple[_Model, _Diagram]:
+def _build(record: LifecycleRecord | None, engine: Any,
+           picture: bool = False) -> tuple[_Model, _Diagram]:
+    """The diagram machine, the run's path highlighted. ``picture``: laid out to be looked at
+    (SVG, PNG): top to bottom, and of the ``fail`` edges (one from every state into teardown)
+    only those the run took, the others said once in the title."""
     counts = record.counts() if record else {}
     spent = record.time_in() if record else {}
     edges = record.edges() if record else {}
@@ -64,13 +75,17 @@ def _build(record: LifecycleRecord | None, engine: Any) -> tuple[_Model, _Diagra
     for table_row in expanded_transitions():
         row: dict[str, Any] = dict(table_row)
         taken = edges.get((row["source"], row["trigger"], row["dest"]), 0)
+        if picture and row["trigger"] == "fail" and not taken:
+            continue
         if taken:
             row["label"] = f"{row['trigger']} ×{taken}"
         transitions.append(row)
     model = _Model()
-    machine = _Diagram(model=model, states=states, transitions=transitions, initial="init",
-                       auto_transitions=False, graph_engine=engine, show_conditions=True,
-                       title="orchestrator lifecycle")
+    kind, title = (_CompactDiagram, "orchestrator lifecycle (from any state, fail → teardown)") \
+        if picture else (_Diagram, "orchestrator lifecycle")
+    machine = kind(model=model, states=states, transitions=transitions, initial="init",
+                   auto_transitions=False, graph_engine=engine, show_conditions=True,
+                   title=title)
     if record is not None and record.entries:
         machine.set_state(record.state, model=model)
         graph: Any = machine.model_graphs[id(model)]
@@ -95,10 +110,11 @@ def to_dot(record: LifecycleRecord | None = None) -> str:
     return str(model.get_graph().source)  # type: ignore[attr-defined]
 
 
-def render(record: LifecycleRecord | None, path: str | Path) -> str:
-    """Write SVG or PNG (chosen by the suffix of ``path``) with Graphviz; returns the path."""
+def render(record: LifecycleRecord | None, path: str | Path, fmt: str | None = None) -> str:
+    """Write SVG or PNG (``fmt``, else chosen by the suffix of ``path``) with Graphviz, to
+    ``path`` exactly; returns the path."""
     target = Path(path)
-    fmt = target.suffix.lstrip(".").lower()
+    fmt = fmt or target.suffix.lstrip(".").lower()
     if fmt not in ("svg", "png"):
         raise MisconfigurationError(
             f"cannot render the lifecycle to {str(target)!r}: use a .svg or .png file name "
@@ -110,7 +126,7 @@ def render(record: LifecycleRecord | None, path: str | Path) -> str:
             "it (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz); "
             "to_dot() and to_mermaid() need nothing"
         )
-    model, _ = _build(record, "graphviz")
+    model, _ = _build(record, "graphviz", picture=True)
     data: Any = model.get_graph().pipe(format=fmt)  # type: ignore[attr-defined]
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["HistoryEntry", "LifecycleRecord", "Outcome"]
+__all__ = ["collapsed_path", "HistoryEntry", "LifecycleRecord", "Outcome"]
 
 Outcome = Literal["not_started", "running", "completed", "stopped_early", "interrupted", "failed"]
 
@@ -78,3 +79,35 @@ class LifecycleRecord:
         entries = [HistoryEntry(**entry) for entry in data.get("entries", [])]
         return cls(data["state"], entries, data.get("outcome", "running"), data.get("mode"),
                    data.get("error"), data.get("recorded_at"))
+
+
+def collapsed_path(history: Sequence[str]) -> str:
+    """The states visited, in order, with repeats counted: a state repeated in a row is
+    ``state ×n``, two states alternating ``a ⇄ b ×n`` (``n`` rounds), so that a long run
+    reads in one line.
+
+    Example:
+        >>> collapsed_path(["init", "train_epoch", "val_check", "train_epoch", "val_check",
+        ...                 "teardown"])
+        'init → train_epoch ⇄ val_check ×2 → teardown'
+    """
+    parts, index = [], 0
+    while index < len(history):
+        pair = tuple(history[index:index + 2])
+        rounds = _repeats(history, index, 2) if len(pair) == 2 and pair[0] != pair[1] else 0
+        if rounds >= 2:
+            parts.append(f"{pair[0]} ⇄ {pair[1]} ×{rounds}")
+            index += 2 * rounds
+            continue
+        same = _repeats(history, index, 1)
+        parts.append(history[index] + (f" ×{same}" if same > 1 else ""))
+        index += same
+    return " → ".join(parts)
+
+
+def _repeats(history: Sequence[str], start: int, width: int) -> int:
+    """How many times ``history[start:start + width]`` repeats in a row from ``start``."""
+    block, count = list(history[start:start + width]), 0
+    while list(history[start + count * width:start + (count + 1) * width]) == block:
+        count += 1
+    return count

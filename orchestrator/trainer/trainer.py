@@ -168,7 +168,8 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
         if checkpoint is not None and checkpoint.get("logger") and self.logger is not None:
             self.logger.load_state_dict(checkpoint["logger"])  # continue the saved run's logs
         if self.config.weights_summary and self.is_global_zero:
-            logger.info("\n{table}", table=weights_summary(model, self.config.weights_summary))
+            # as is, without loguru's header line (the summary is for reading)
+            logger.opt(raw=True).info("{}\n", weights_summary(model, self.config.weights_summary))
         if self.logger is not None and model.hparams and checkpoint is None:
             self.logger.log_hyperparams(model.hparams)
         if self.progress.data_seed is None:

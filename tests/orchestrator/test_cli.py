@@ -27,6 +27,7 @@ from orchestrator.callbacks import ModelCheckpoint
 from orchestrator.checkpoint_io import load_checkpoint
 from orchestrator.cli import main
 from states.graph import to_dot, to_mermaid
+from states.record import collapsed_path
 from states.table import STATES
 from tests.helpers import BoringModel, quiet_trainer
 
@@ -193,12 +194,32 @@ def test_graph_svg_to_a_file(cli: Cli, tmp_path: Path) -> None:
 
 
 @needs_dot
-def test_graph_png_gets_its_suffix(run_here: Cli, tmp_path: Path) -> None:
+def test_graph_output_is_written_by_exactly_its_name(run_here: Cli, tmp_path: Path) -> None:
     result = run_here("graph", "--format", "png", "--output", str(tmp_path / "diagram"))
     assert result.rc == 0, result.err
-    written = tmp_path / "diagram.png"
+    written = tmp_path / "diagram"
     assert written.read_bytes().startswith(b"\x89PNG")
     assert result.out.strip() == str(written)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["diagram"]
+
+
+@needs_dot
+def test_graph_takes_the_format_from_the_output_suffix(run_here: Cli, tmp_path: Path) -> None:
+    import struct
+
+    assert run_here("graph", "-o", str(tmp_path / "lifecycle.png")).rc == 0
+    data = (tmp_path / "lifecycle.png").read_bytes()
+    assert data.startswith(b"\x89PNG")
+    width, height = struct.unpack(">II", data[16:24])
+    assert width <= 1600 and height <= 1000, (width, height)  # reads at screen width
+    assert run_here("graph", "-o", str(tmp_path / "lifecycle.dot")).rc == 0
+    assert (tmp_path / "lifecycle.dot").read_text() == to_dot(None)
+
+
+def test_graph_format_and_output_name_that_disagree_say_so(cli: Cli, tmp_path: Path) -> None:
+    result = cli("graph", "--format", "png", "-o", str(tmp_path / "x.svg"))
+    _one_line_error(result, "graph", "--format png and --output")
+    assert "disagree" in result.err and not (tmp_path / "x.svg").exists()
 
 
 def test_graph_svg_without_output_is_a_one_line_error(cli: Cli) -> None:
@@ -358,7 +379,7 @@ def test_inspect_describes_a_saved_checkpoint(cli: Cli, real_run: RealRun) -> No
     assert f"{saved['manifest']['kind']} v{saved['manifest']['format_version']}" in fmt
     assert f"orchestrator {pl.__version__}" in fmt
     assert saved["manifest"]["library_version"] == pl.__version__
-    assert " -> ".join(trainer.lifecycle.history) == _line(out, "path")
+    assert collapsed_path(trainer.lifecycle.history) == _line(out, "path")
 
 
 def test_inspect_model_checkpoint_last(run_here: Cli, real_run: RealRun) -> None:

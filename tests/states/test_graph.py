@@ -173,3 +173,28 @@ def test_render_without_dot_says_to_install_graphviz(fitted: pl.Trainer, tmp_pat
             fitted.lifecycle.render(str(tmp_path / name))
         assert isinstance(caught.value, ValueError)
         assert not (tmp_path / name).exists()
+
+
+def test_the_picture_draws_only_the_fail_edges_a_run_took(fitted: pl.Trainer,
+                                                          tmp_path: Path) -> None:
+    from states.graph import _build
+
+    def picture_source(record: LifecycleRecord | None) -> str:
+        model, _ = _build(record, "graphviz", picture=True)
+        return str(model.get_graph().source)
+
+    for record in (None, fitted.lifecycle.record()):
+        source = picture_source(record)
+        assert not re.search(r"-> teardown .*fail", source), source
+        assert "from any state, fail → teardown" in source and "rankdir=TB" in source
+
+    class FailsInTraining(BoringModel):
+        def training_step(self, batch, batch_idx):  # type: ignore[no-untyped-def]
+            raise RuntimeError("deliberate")
+
+    failed = quiet_trainer(tmp_path, max_epochs=1, logger=False, checkpoint_callback=False)
+    with pytest.raises(RuntimeError, match="deliberate"):
+        failed.fit(FailsInTraining())
+    source = picture_source(failed.lifecycle.record())
+    assert len(re.findall(r"^\s*train_epoch -> teardown .*fail", source, re.M)) == 1, source
+    assert not re.search(r"^\s*val_check -> teardown .*fail", source, re.M)

@@ -381,3 +381,22 @@ def test_a_fit_after_a_failed_fit_runs(tmp_path: Path) -> None:
         trainer.fit(_FailingModel())
     trainer.fit(BoringModel())
     assert trainer.global_step > 0
+
+
+@pytest.mark.parametrize(("history", "text"), [
+    ([], ""),
+    (["init", "teardown"], "init → teardown"),
+    (["init", "prepare_data", "optimizers", "dataloaders", "sanity_val",
+      *["train_epoch", "val_check"] * 67, "teardown"],
+     "init → prepare_data → optimizers → dataloaders → sanity_val → "
+     "train_epoch ⇄ val_check ×67 → teardown"),
+    (["dataloaders", "train_epoch", "train_epoch", "train_epoch", "val_check", "teardown"],
+     "dataloaders → train_epoch ×3 → val_check → teardown"),
+    (["train_epoch", "val_check", "train_epoch", "teardown"],  # one round: not collapsed
+     "train_epoch → val_check → train_epoch → teardown"),
+])
+def test_the_collapsed_path_counts_repeats_and_alternations(history: list[str],
+                                                            text: str) -> None:
+    from states.record import collapsed_path
+
+    assert collapsed_path(history) == text
