@@ -1,7 +1,8 @@
-"""Loggers: the base interface, a collection of loggers, TensorBoard, and the third-party
-loggers of Lightning 0.8 (importable; not built yet)."""
+"""Loggers: the base interface, a collection of loggers, TensorBoard, CSV, and the
+third-party loggers of Lightning 0.8."""
 
 from orchestrator.loggers.base import LightningLoggerBase, LoggerCollection
+from orchestrator.loggers.csv_logs import CSVLogger
 from orchestrator.loggers.tensorboard import TensorBoardLogger
 from orchestrator.loggers.third_party import (
     CometLogger,
@@ -11,5 +12,5 @@ from orchestrator.loggers.third_party import (
     WandbLogger,
 )
 
-__all__ = ["CometLogger", "LightningLoggerBase", "LoggerCollection", "MLFlowLogger",
+__all__ = ["CSVLogger", "CometLogger", "LightningLoggerBase", "LoggerCollection", "MLFlowLogger",
            "NeptuneLogger", "TensorBoardLogger", "TestTubeLogger", "WandbLogger"]

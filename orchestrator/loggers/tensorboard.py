@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import os
 import queue
-import re
 import threading
 from typing import Any
 
 from loguru import logger
 
 from orchestrator.loggers.base import LightningLoggerBase, hparams_as_dict
+from orchestrator.loggers.folders import VersionedFolder
 
 __all__ = ["TensorBoardLogger"]
 
 
-class TensorBoardLogger(LightningLoggerBase):
+class TensorBoardLogger(VersionedFolder, LightningLoggerBase):
     """Writes scalars and hyperparameters with ``torch.utils.tensorboard``.
 
     Args:
@@ -34,10 +34,8 @@ class TensorBoardLogger(LightningLoggerBase):
 
     def __init__(self, save_dir: str | os.PathLike[str], name: str | None = "lightning_logs",
                  version: int | str | None = None, **writer_kwargs: Any) -> None:
-        self._save_dir = os.fspath(save_dir)
-        self._name = name or ""
+        super().__init__(save_dir, name, version)
         self.hparams: dict[str, Any] = {}
-        self._version = version
         self._writer: Any = None  # a SummaryWriter, created on first use
         self._writer_kwargs = writer_kwargs
         self._purge_step: int | None = None
@@ -51,31 +49,6 @@ class TensorBoardLogger(LightningLoggerBase):
         state = dict(self.__dict__)
         state.update(_writer=None, _background=None, _rows=[])
         return state
-
-    @property
-    def save_dir(self) -> str:
-        return self._save_dir
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def version(self) -> int | str:
-        if self._version is None:
-            self._version = self._next_version()
-        return self._version
-
-    @property
-    def root_dir(self) -> str:
-        return os.path.join(self.save_dir, self.name) if self.name else self.save_dir
-
-    @property
-    def log_dir(self) -> str:
-        """Where the event files of this run are written."""
-        version = self.version
-        folder = version if isinstance(version, str) else f"version_{version}"
-        return os.path.join(self.root_dir, folder)
 
     @property
     def experiment(self) -> Any:
@@ -96,10 +69,10 @@ class TensorBoardLogger(LightningLoggerBase):
         TensorBoard drops events of earlier files from that step on (``purge_step``), so steps
         a killed run logged after its checkpoint are not shown twice.
         """
-        if state["name"] != self.name or self._version not in (None, state["version"]):
+        if self._version not in (None, state["version"]) or state["name"] != self.name:
             return
         self._close_writer()
-        self._version = state["version"]
+        self.continues(state)
         self._purge_step = state.get("step")
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
@@ -165,13 +138,6 @@ class TensorBoardLogger(LightningLoggerBase):
         assert writer is not None
         for summary in (experiment, session_start, session_end):
             writer.add_summary(summary)
-
-    def _next_version(self) -> int:
-        if not os.path.isdir(self.root_dir):
-            return 0
-        found = [int(m.group(1)) for d in os.listdir(self.root_dir)
-                 if (m := re.fullmatch(r"version_(\d+)", d))]
-        return max(found) + 1 if found else 0
 
 
 def _write_rows(writer: Any, rows: list[tuple[int | None, dict[str, float]]]) -> None:
