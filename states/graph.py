@@ -17,7 +17,7 @@ from schemas.errors import MisconfigurationError
 from states.record import LifecycleRecord
 from states.table import STATES, expanded_transitions
 
-__all__ = ["render", "to_dot", "to_mermaid"]
+__all__ = ["picture", "render", "to_dot", "to_mermaid"]
 
 _VISITED_NODE = {"color": "darkgreen", "fillcolor": "honeydew", "peripheries": "1"}
 _VISITED_EDGE = {"color": "darkgreen", "penwidth": "2"}
@@ -110,6 +110,26 @@ def to_dot(record: LifecycleRecord | None = None) -> str:
     return str(model.get_graph().source)  # type: ignore[attr-defined]
 
 
+def picture(record: LifecycleRecord | None, fmt: str = "png") -> bytes:
+    """The lifecycle drawn by Graphviz as ``fmt`` (``'png'`` or ``'svg'``) bytes.
+
+    Raises:
+        MisconfigurationError: ``dot`` is not installed, or ``fmt`` is another format.
+    """
+    if fmt not in ("svg", "png"):
+        raise MisconfigurationError(
+            f"cannot draw the lifecycle as {fmt!r}: use 'svg' or 'png' (to_dot() and "
+            "to_mermaid() give text)")
+    if shutil.which("dot") is None:
+        raise MisconfigurationError(
+            "rendering SVG or PNG needs Graphviz's `dot` program, which is not on PATH: install "
+            "it (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz); "
+            "to_dot() and to_mermaid() need nothing"
+        )
+    model, _ = _build(record, "graphviz", picture=True)
+    return bytes(model.get_graph().pipe(format=fmt))  # type: ignore[attr-defined]
+
+
 def render(record: LifecycleRecord | None, path: str | Path, fmt: str | None = None) -> str:
     """Write SVG or PNG (``fmt``, else chosen by the suffix of ``path``) with Graphviz, to
     ``path`` exactly; returns the path."""
@@ -120,14 +140,7 @@ def render(record: LifecycleRecord | None, path: str | Path, fmt: str | None = N
             f"cannot render the lifecycle to {str(target)!r}: use a .svg or .png file name "
             "(to_dot() and to_mermaid() give text)"
         )
-    if shutil.which("dot") is None:
-        raise MisconfigurationError(
-            "rendering SVG or PNG needs Graphviz's `dot` program, which is not on PATH: install "
-            "it (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz); "
-            "to_dot() and to_mermaid() need nothing"
-        )
-    model, _ = _build(record, "graphviz", picture=True)
-    data: Any = model.get_graph().pipe(format=fmt)  # type: ignore[attr-defined]
+    data = picture(record, fmt)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     return str(target)

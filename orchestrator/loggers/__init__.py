@@ -3,10 +3,10 @@ third-party loggers of Lightning 0.8."""
 
 from orchestrator.loggers.base import LightningLoggerBase, LoggerCollection
 from orchestrator.loggers.csv_logs import CSVLogger
+from orchestrator.loggers.mlflow import MLFlowLogger
 from orchestrator.loggers.tensorboard import TensorBoardLogger
 from orchestrator.loggers.third_party import (
     CometLogger,
-    MLFlowLogger,
     NeptuneLogger,
     TestTubeLogger,
     WandbLogger,

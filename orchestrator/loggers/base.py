@@ -54,6 +54,17 @@ class LightningLoggerBase(ABC):
         process was killed, has every row logged up to it.
         """
 
+    def log_lifecycle(self, image: bytes | None, mermaid: str,  # noqa: B027
+                      step: int) -> None:
+        """The run's lifecycle diagram at its ``step``-th state change: PNG bytes (None where
+        Graphviz is missing) and the diagram's Mermaid text. Loggers that take images or
+        artifacts keep them; the others nothing."""
+
+    @property
+    def takes_pictures(self) -> bool:
+        """Whether ``log_lifecycle`` keeps anything (the diagram is drawn only then)."""
+        return type(self).log_lifecycle is not LightningLoggerBase.log_lifecycle
+
     def state_dict(self) -> dict[str, Any]:
         """The logger's identity, stored in checkpoints."""
         return {"name": str(self.name), "version": self.version}
@@ -126,9 +137,20 @@ class LoggerCollection(LightningLoggerBase):
         for lg in self.loggers:
             lg.log_metrics(metrics, step)
 
-    def log_hyperparams(self, params: Any) -> None:
+    def log_hyperparams(self, params: Any, metrics: dict[str, Any] | None = None) -> None:
         for lg in self.loggers:
-            lg.log_hyperparams(params)
+            if metrics is None:
+                lg.log_hyperparams(params)
+            else:
+                lg.log_hyperparams(params, metrics)  # type: ignore[call-arg]
+
+    def log_lifecycle(self, image: bytes | None, mermaid: str, step: int) -> None:
+        for lg in self.loggers:
+            lg.log_lifecycle(image, mermaid, step)
+
+    @property
+    def takes_pictures(self) -> bool:
+        return any(lg.takes_pictures for lg in self.loggers)
 
     def save(self) -> None:
         for lg in self.loggers:

@@ -1,5 +1,5 @@
-"""Lightning 0.8's third-party loggers (Test Tube, MLflow, W&B, Comet, Neptune): importable, but
-not built yet; making one raises an ImportError that says so, and what to use meanwhile."""
+"""Lightning 0.8's third-party loggers not built yet (Test Tube, W&B, Comet, Neptune):
+importable; making one raises an ImportError that says so, and what to use meanwhile."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from orchestrator.loggers.base import LightningLoggerBase
 
-__all__ = ["CometLogger", "MLFlowLogger", "NeptuneLogger", "PendingLogger", "TestTubeLogger",
+__all__ = ["CometLogger", "NeptuneLogger", "PendingLogger", "TestTubeLogger",
            "WandbLogger"]
 
 
@@ -51,13 +51,6 @@ class TestTubeLogger(PendingLogger):
     __test__ = False  # not a pytest test class, despite its name
     package = "test_tube"
     extra = "testtube"
-
-
-class MLFlowLogger(PendingLogger):
-    """Lightning 0.8's MLflow logger (not built yet: making one raises ImportError)."""
-
-    package = "mlflow"
-    extra = "mlflow"
 
 
 class WandbLogger(PendingLogger):

@@ -25,6 +25,7 @@ from orchestrator.checkpoint_state import (
     take_handback,
 )
 from orchestrator.interrupts import GracefulInterrupt
+from orchestrator.lifecycle_pictures import LifecyclePictures, lifecycle_observer
 from orchestrator.loggers.base import LoggerCollection
 from orchestrator.module import LightningModule
 from orchestrator.output_dirs import check_output_dirs
@@ -97,6 +98,7 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
         self._run: Run | None = None
         self._fit_run: Run | None = None
         self._lifecycle_writer: LifecycleWriter | None = None
+        self._lifecycle_pictures: LifecyclePictures | None = None
         for callback in self.callbacks:
             callback.on_init_end(self)
 
@@ -267,7 +269,12 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
         if log_dir is not None and self.is_global_zero:
             if self._lifecycle_writer is None:
                 self._lifecycle_writer = LifecycleWriter(log_dir)
-            self.lifecycle.on_change = self._lifecycle_writer
+        if self.logger is not None and self.logger.takes_pictures and self.is_global_zero:
+            if self._lifecycle_pictures is None:  # one per Trainer: its steps go on over runs
+                self._lifecycle_pictures = LifecyclePictures(self.logger)
+        self.lifecycle.on_change = lifecycle_observer(
+            self._lifecycle_writer if log_dir is not None and self.is_global_zero else None,
+            self._lifecycle_pictures if self.logger is not None else None)
         self._run = Run(
             mode=mode, module=self.model, config=self.config, backend=backend or self.backend,
             hooks=HookDispatcher(self, self.model, self.callbacks, self._active_profiler),

@@ -40,7 +40,8 @@ from orchestrator import (
 )
 from orchestrator import seed as seed_module
 from orchestrator.decorators import auto_move_data, data_loader
-from orchestrator.loggers import LightningLoggerBase, third_party
+from orchestrator.loggers import LightningLoggerBase, csv_logs, third_party
+from orchestrator.loggers import mlflow as mlflow_logs
 from orchestrator.rank_zero import rank_zero_info, rank_zero_only, rank_zero_warn
 from orchestrator.seed import seed_everything
 from schemas import errors
@@ -100,13 +101,13 @@ COMPAT: dict[str, dict[str, Any]] = {
 ALIASES: dict[str, dict[str, Any]] = {
     "orchestrator": {"_logger": rank_zero.std_logger, "data_loader": decorators.data_loader,
                      "seed_everything": seed_module.seed_everything},
-    "orchestrator.loggers": {name: getattr(third_party, name) for name in (
-        "CometLogger", "MLFlowLogger", "NeptuneLogger", "TestTubeLogger", "WandbLogger")},
+    "orchestrator.loggers": {**{name: getattr(third_party, name) for name in (
+        "CometLogger", "NeptuneLogger", "TestTubeLogger", "WandbLogger")},
+        "MLFlowLogger": mlflow_logs.MLFlowLogger, "CSVLogger": csv_logs.CSVLogger},
 }
 PATHS = [(path, name, real) for table in (COMPAT, ALIASES)
          for path, names in table.items() for name, real in names.items()]
 PENDING = [(third_party.TestTubeLogger, "test_tube", "testtube"),
-           (third_party.MLFlowLogger, "mlflow", "mlflow"),
            (third_party.WandbLogger, "wandb", "wandb"),
            (third_party.CometLogger, "comet_ml", "comet"),
            (third_party.NeptuneLogger, "neptune", "neptune")]
