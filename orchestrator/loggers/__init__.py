@@ -5,10 +5,10 @@ from orchestrator.loggers.base import LightningLoggerBase, LoggerCollection
 from orchestrator.loggers.csv_logs import CSVLogger
 from orchestrator.loggers.mlflow import MLFlowLogger
 from orchestrator.loggers.tensorboard import TensorBoardLogger
+from orchestrator.loggers.test_tube import TestTubeLogger
 from orchestrator.loggers.third_party import (
     CometLogger,
     NeptuneLogger,
-    TestTubeLogger,
     WandbLogger,
 )
 

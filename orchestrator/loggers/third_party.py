@@ -1,4 +1,4 @@
-"""Lightning 0.8's third-party loggers not built yet (Test Tube, W&B, Comet, Neptune):
+"""Lightning 0.8's third-party loggers not built yet (W&B, Comet, Neptune):
 importable; making one raises an ImportError that says so, and what to use meanwhile."""
 
 from __future__ import annotations
@@ -8,8 +8,7 @@ from typing import Any, ClassVar
 
 from orchestrator.loggers.base import LightningLoggerBase
 
-__all__ = ["CometLogger", "NeptuneLogger", "PendingLogger", "TestTubeLogger",
-           "WandbLogger"]
+__all__ = ["CometLogger", "NeptuneLogger", "PendingLogger", "WandbLogger"]
 
 
 class PendingLogger(LightningLoggerBase):
@@ -43,14 +42,6 @@ def _not_built(cls: type[PendingLogger]) -> ImportError:
                            f"here; {later}", name=package)
     return ImportError(f"{name} is not built yet in orchestrator (the package {package!r} is "
                        f"installed, but nothing logs to it); {later}", name=package)
-
-
-class TestTubeLogger(PendingLogger):
-    """Lightning 0.8's Test Tube logger (not built yet: making one raises ImportError)."""
-
-    __test__ = False  # not a pytest test class, despite its name
-    package = "test_tube"
-    extra = "testtube"
 
 
 class WandbLogger(PendingLogger):

@@ -42,6 +42,7 @@ from orchestrator import seed as seed_module
 from orchestrator.decorators import auto_move_data, data_loader
 from orchestrator.loggers import LightningLoggerBase, csv_logs, third_party
 from orchestrator.loggers import mlflow as mlflow_logs
+from orchestrator.loggers import test_tube as test_tube_logs
 from orchestrator.rank_zero import rank_zero_info, rank_zero_only, rank_zero_warn
 from orchestrator.seed import seed_everything
 from schemas import errors
@@ -102,13 +103,13 @@ ALIASES: dict[str, dict[str, Any]] = {
     "orchestrator": {"_logger": rank_zero.std_logger, "data_loader": decorators.data_loader,
                      "seed_everything": seed_module.seed_everything},
     "orchestrator.loggers": {**{name: getattr(third_party, name) for name in (
-        "CometLogger", "NeptuneLogger", "TestTubeLogger", "WandbLogger")},
-        "MLFlowLogger": mlflow_logs.MLFlowLogger, "CSVLogger": csv_logs.CSVLogger},
+        "CometLogger", "NeptuneLogger", "WandbLogger")},
+        "MLFlowLogger": mlflow_logs.MLFlowLogger, "CSVLogger": csv_logs.CSVLogger,
+        "TestTubeLogger": test_tube_logs.TestTubeLogger},
 }
 PATHS = [(path, name, real) for table in (COMPAT, ALIASES)
          for path, names in table.items() for name, real in names.items()]
-PENDING = [(third_party.TestTubeLogger, "test_tube", "testtube"),
-           (third_party.WandbLogger, "wandb", "wandb"),
+PENDING = [(third_party.WandbLogger, "wandb", "wandb"),
            (third_party.CometLogger, "comet_ml", "comet"),
            (third_party.NeptuneLogger, "neptune", "neptune")]
 
