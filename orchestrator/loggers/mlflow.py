@@ -9,7 +9,9 @@ go to a SQLite store in ``save_dir`` (``save_dir/mlflow.db``), which every MLflo
 from __future__ import annotations
 
 import os
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from orchestrator.loggers.base import LightningLoggerBase, hparams_as_dict
@@ -75,8 +77,11 @@ class MLFlowLogger(LightningLoggerBase):
     def experiment_id(self) -> str:
         if self._experiment_id is None:
             found = self.experiment.get_experiment_by_name(self._experiment_name)
+            artifacts = None if self._save_dir is None else \
+                Path(self._save_dir, "artifacts").as_uri()  # beside the store, not in the cwd
             self._experiment_id = found.experiment_id if found is not None else \
-                self.experiment.create_experiment(self._experiment_name)
+                self.experiment.create_experiment(self._experiment_name,
+                                                  artifact_location=artifacts)
         return self._experiment_id
 
     @property
@@ -123,6 +128,17 @@ class MLFlowLogger(LightningLoggerBase):
 
     def write_pending(self) -> None:
         self.save()
+
+    def log_lifecycle(self, image: bytes | None, mermaid: str, step: int) -> None:
+        """The diagram as the run's artifacts ``lifecycle/lifecycle.png`` and
+        ``lifecycle/lifecycle.mmd``, replaced at each state change (the latest is kept)."""
+        with tempfile.TemporaryDirectory(prefix="orchestrator-lifecycle-") as folder:
+            files = {"lifecycle.mmd": mermaid.encode()}
+            if image is not None:
+                files["lifecycle.png"] = image
+            for name, data in files.items():
+                Path(folder, name).write_bytes(data)
+            self.experiment.log_artifacts(self.run_id, folder, artifact_path="lifecycle")
 
     def finalize(self, status: str) -> None:
         self.save()

@@ -3,6 +3,7 @@ through mlflow's client; the run's status; an error naming the extra without mlf
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -46,6 +47,15 @@ def test_every_metric_at_its_step_read_back_through_mlflows_client(tmp_path: Pat
         assert [v for _, v in sorted(ours)] == pytest.approx([v for _, v in sorted(theirs)])
     assert {"train_loss", "val_loss"} <= set(run.data.metrics)
     assert (tmp_path / "mlruns" / "mlflow.db").is_file()
+    # the lifecycle as artifacts, the latest kept: the run's end, teardown
+    listed = {f.path for f in client.list_artifacts(logger.run_id, "lifecycle")}
+    assert "lifecycle/lifecycle.mmd" in listed
+    mermaid = Path(client.download_artifacts(logger.run_id, "lifecycle/lifecycle.mmd",
+                                             str(tmp_path))).read_text()
+    assert "Class teardown s_active" in mermaid
+    if shutil.which("dot"):
+        assert "lifecycle/lifecycle.png" in listed
+    assert str(tmp_path / "mlruns" / "artifacts") in run.info.artifact_uri
 
 
 def test_a_failed_fit_marks_the_run_failed(tmp_path: Path) -> None:
