@@ -12,6 +12,7 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import orchestrator as pl
+from orchestrator import lifecycle_pictures
 from orchestrator.lifecycle_pictures import LifecyclePictures
 from orchestrator.loggers import CSVLogger, TensorBoardLogger
 from tests.helpers import BoringModel
@@ -38,7 +39,10 @@ def _fit_and_test(tmp_path: Path, **kwargs: Any) -> tuple[pl.Trainer, TensorBoar
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
-def test_every_state_change_of_the_run_is_an_image_and_its_text(tmp_path: Path) -> None:
+def test_every_state_the_run_visits_is_an_image_and_its_text(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    monkeypatch.setattr(lifecycle_pictures, "REDRAW_AFTER_S", 0.0)  # every change drawn
     trainer, logger = _fit_and_test(tmp_path)
     history = list(trainer.lifecycle.history)
     trainer.test(ckpt_path=None)  # a second run of the same Trainer: its steps go on
@@ -58,12 +62,22 @@ def test_every_state_change_of_the_run_is_an_image_and_its_text(tmp_path: Path) 
     assert "test" in trainer.lifecycle.history and changes[-1] == "teardown"
 
 
+def test_a_state_entered_again_soon_is_not_drawn_again(tmp_path: Path) -> None:
+    trainer, logger = _fit_and_test(tmp_path, checkpoint_callback=False)
+    history = trainer.lifecycle.history
+    texts = _texts(_events(logger.log_dir))
+    # each state once, at its first entry, and the run's end (teardown) at its own step
+    firsts = sorted({state: history.index(state) + 1 for state in history}.values())
+    assert sorted(texts) == firsts
+    assert history.count("train_epoch") == 2 and len(texts) == len(set(history))
+
+
 def test_without_dot_the_text_still_goes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
     trainer, logger = _fit_and_test(tmp_path, checkpoint_callback=False)
     events = _events(logger.log_dir)
     assert "lifecycle" not in events.Tags()["images"]
-    assert len(_texts(events)) == len(trainer.lifecycle.history)
+    assert len(_texts(events)) == len(set(trainer.lifecycle.history))
 
 
 def test_loggers_without_pictures_draw_nothing(tmp_path: Path,
