@@ -18,9 +18,6 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import torch
-from torch.distributed.checkpoint.state_dict import StateDictOptions, set_model_state_dict
-from torch.distributed.fsdp import FSDPModule, fully_shard
-from torch.distributed.tensor import DTensor, distribute_tensor
 
 from backends.base import Backend
 from backends.ddp import DDPBackend, StepRouter
@@ -77,6 +74,8 @@ class FSDPBackend(DDPBackend):
     def setup(self, module: torch.nn.Module) -> torch.nn.Module:
         if self.router is not None and self.router.module is module:
             return module  # a test after a fit here: sharded already
+        from torch.distributed.fsdp import fully_shard  # (imported on use: about 1 s)
+
         super().setup(module)  # on the device, with rank zero's weights
         units = [layer for layer in module.modules() if layer is not module and self.is_unit(layer)]
         for layer in reversed(units):  # innermost first: an outer unit holds what is left
@@ -92,7 +91,7 @@ class FSDPBackend(DDPBackend):
         override) does not apply."""
 
     def grad_sync_gate(self) -> Callable[[bool], None] | None:
-        router: FSDPModule = self.router
+        router = self.router  # an FSDPModule
 
         def gate(syncs: bool) -> None:
             router.set_requires_gradient_sync(syncs)
@@ -101,6 +100,8 @@ class FSDPBackend(DDPBackend):
 
     def full_state(self, state: Any) -> Any:
         """``state`` with every shard gathered into the full tensor (on the CPU)."""
+        from torch.distributed.tensor import DTensor
+
         if self._keeping:
             return state
         if isinstance(state, DTensor):
@@ -115,10 +116,17 @@ class FSDPBackend(DDPBackend):
         if self.router is None or self.router.module is not module:
             module.load_state_dict(state)
             return
+        from torch.distributed.checkpoint.state_dict import (
+            StateDictOptions,
+            set_model_state_dict,
+        )
+
         set_model_state_dict(module, state, options=StateDictOptions(full_state_dict=True))
 
     def shard_like(self, value: torch.Tensor, param: torch.Tensor) -> torch.Tensor:
         """``value`` (full, of ``param``'s full shape) sharded as ``param`` is."""
+        from torch.distributed.tensor import DTensor, distribute_tensor
+
         if not isinstance(param, DTensor) or isinstance(value, DTensor) \
                 or value.shape != param.shape:
             return value

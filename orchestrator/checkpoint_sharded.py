@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from backends.shards import save_shards
 from orchestrator.checkpoint_io import SHARDED_LIST, SHARDED_META, SHARDED_SHARDS, write_atomically
 from orchestrator.checkpoint_state import capture_checkpoint, state_entries
 from states.stateful import gather
@@ -25,6 +24,8 @@ SHARDED_SECTIONS = ("state_dict", "grads", "optimizer_states")
 
 def write_sharded(trainer: Any, filepath: str | os.PathLike[str], weights_only: bool) -> None:
     """Write the checkpoint folder ``filepath``; every rank calls it at the same point."""
+    from backends.shards import save_shards  # torch.distributed.checkpoint: imported on use
+
     backend, target = trainer.backend, Path(filepath)
     work = target.parent / f".{target.name}.sharding.tmp"
     if trainer.is_global_zero:
