@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import shutil
 import struct
+import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -39,10 +42,7 @@ def _fit_and_test(tmp_path: Path, **kwargs: Any) -> tuple[pl.Trainer, TensorBoar
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
-def test_every_state_the_run_visits_is_an_image_and_its_text(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch
-                                                             ) -> None:
-    monkeypatch.setattr(lifecycle_pictures, "REDRAW_AFTER_S", 0.0)  # every change drawn
+def test_the_run_is_drawn_as_it_goes_and_at_its_end(tmp_path: Path) -> None:
     trainer, logger = _fit_and_test(tmp_path)
     history = list(trainer.lifecycle.history)
     trainer.test(ckpt_path=None)  # a second run of the same Trainer: its steps go on
@@ -50,26 +50,90 @@ def test_every_state_the_run_visits_is_an_image_and_its_text(tmp_path: Path,
     images = events.Images("lifecycle")
     texts = _texts(events)
     changes = history + list(trainer.lifecycle.history)
-    assert [image.step for image in images] == list(range(1, len(changes) + 1))
-    assert sorted(texts) == [image.step for image in images]
-    for image, state in zip(images, changes):
+    steps = [image.step for image in images]
+    assert steps == sorted(set(steps)) and sorted(texts) == steps
+    assert steps[0] == 1 and len(history) in steps and steps[-1] == len(changes)  # both ends
+    for image in images:
         assert image.encoded_image_string.startswith(b"\x89PNG")
         width, height = struct.unpack(">II", image.encoded_image_string[16:24])
         assert (image.width, image.height) == (width, height) and width <= 1600
         text = texts[image.step]
         assert "stateDiagram-v2" in text
-        assert f"Class {state} s_active" in text, (image.step, state)  # where the run is
-    assert "test" in trainer.lifecycle.history and changes[-1] == "teardown"
+        state = changes[image.step - 1]
+        assert f"Class {state} s_active" in text, (image.step, state)  # where the run was
+    final_fit = texts[len(history)]  # the fit's teardown shows every state it went through
+    for state in set(history) - {"teardown"}:
+        assert f"Class {state} s_visited" in final_fit, state
 
 
-def test_a_state_entered_again_soon_is_not_drawn_again(tmp_path: Path) -> None:
-    trainer, logger = _fit_and_test(tmp_path, checkpoint_callback=False)
-    history = trainer.lifecycle.history
-    texts = _texts(_events(logger.log_dir))
-    # each state once, at its first entry, and the run's end (teardown) at its own step
-    firsts = sorted({state: history.index(state) + 1 for state in history}.values())
-    assert sorted(texts) == firsts
-    assert history.count("train_epoch") == 2 and len(texts) == len(set(history))
+class _Recorder:
+    def __init__(self) -> None:
+        self.steps: list[tuple[int, str]] = []
+
+    def log_lifecycle(self, image: Any, mermaid: str, step: int) -> None:
+        self.steps.append((step, mermaid))
+
+
+class _Changes:
+    """A stand-in lifecycle whose record is the state given."""
+
+    def __init__(self) -> None:
+        self.state = "init"
+
+    def record(self) -> Any:
+        return SimpleNamespace(state=self.state, outcome="running")
+
+
+def test_one_picture_at_a_time_the_latest_change_waiting_and_teardown_last(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    drawing, release = threading.Event(), threading.Event()
+
+    def slow_text(record: Any) -> str:
+        drawing.set()
+        release.wait(5)
+        return record.state
+
+    monkeypatch.setattr(lifecycle_pictures, "to_mermaid", slow_text)
+    recorder, lifecycle = _Recorder(), _Changes()
+    pictures = LifecyclePictures(recorder)
+    pictures.draws = False
+    for state in ("init", "prepare_data", "optimizers", "dataloaders"):
+        lifecycle.state = state
+        pictures(lifecycle)  # type: ignore[arg-type]
+        drawing.wait(5)  # init is being drawn; the others wait, each replacing the one before
+    release.set()
+    lifecycle.state = "teardown"
+    pictures(lifecycle)  # type: ignore[arg-type]
+    assert recorder.steps[0] == (1, "init") and recorder.steps[-1] == (5, "teardown")
+    assert [state for _, state in recorder.steps] in (["init", "dataloaders", "teardown"],
+                                                       ["init", "teardown"])
+
+
+def test_a_state_drawn_before_is_drawn_again_only_after_the_interval(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lifecycle_pictures, "to_mermaid", lambda record: record.state)
+    recorder, lifecycle = _Recorder(), _Changes()
+    pictures = LifecyclePictures(recorder)
+    pictures.draws = False
+    clock = [100.0]
+    monkeypatch.setattr(lifecycle_pictures.time, "monotonic", lambda: clock[0])
+
+    def enter(state: str, drawn: int) -> None:
+        lifecycle.state = state
+        pictures(lifecycle)  # type: ignore[arg-type]
+        deadline = time.perf_counter() + 5  # (not monotonic: patched above)
+        while len(recorder.steps) < drawn and time.perf_counter() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)
+        clock[0] += 1.0
+
+    for state, drawn in (("train_epoch", 1), ("val_check", 2), ("train_epoch", 2),
+                         ("val_check", 2)):
+        enter(state, drawn)
+    clock[0] += lifecycle_pictures.REDRAW_AFTER_S
+    enter("train_epoch", 3)
+    pictures._finish()
+    assert recorder.steps == [(1, "train_epoch"), (2, "val_check"), (5, "train_epoch")]
 
 
 def test_without_dot_the_text_still_goes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,7 +141,8 @@ def test_without_dot_the_text_still_goes(tmp_path: Path, monkeypatch: pytest.Mon
     trainer, logger = _fit_and_test(tmp_path, checkpoint_callback=False)
     events = _events(logger.log_dir)
     assert "lifecycle" not in events.Tags()["images"]
-    assert len(_texts(events)) == len(set(trainer.lifecycle.history))
+    texts = _texts(events)
+    assert 1 in texts and len(trainer.lifecycle.history) in texts  # the first and teardown
 
 
 def test_loggers_without_pictures_draw_nothing(tmp_path: Path,
