@@ -62,8 +62,11 @@ class LightningLoggerBase(ABC):
 
     @property
     def takes_pictures(self) -> bool:
-        """Whether ``log_lifecycle`` keeps anything (the diagram is drawn only then)."""
-        return type(self).log_lifecycle is not LightningLoggerBase.log_lifecycle
+        """Whether ``log_lifecycle`` keeps anything (the diagram is drawn only then): where
+        the logger offers it and was made with ``lifecycle=True`` (drawing costs a Graphviz
+        run per picture, which a short run feels)."""
+        return bool(getattr(self, "lifecycle", False)) and \
+            type(self).log_lifecycle is not LightningLoggerBase.log_lifecycle
 
     def state_dict(self) -> dict[str, Any]:
         """The logger's identity, stored in checkpoints."""

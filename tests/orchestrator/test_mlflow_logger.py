@@ -25,7 +25,8 @@ class _Logged(BoringModel):
 def test_every_metric_at_its_step_read_back_through_mlflows_client(tmp_path: Path) -> None:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    logger = MLFlowLogger("digits", save_dir=str(tmp_path / "mlruns"), tags={"team": "x"})
+    logger = MLFlowLogger("digits", save_dir=str(tmp_path / "mlruns"), tags={"team": "x"},
+                          lifecycle=True)
     board = TensorBoardLogger(str(tmp_path), name="tb")
     trainer = pl.Trainer(max_epochs=3, logger=[logger, board], row_log_interval=2,
                          default_root_dir=str(tmp_path), progress_bar_refresh_rate=0,
