@@ -2,13 +2,20 @@
 ``orchestrator graph`` draws, with counts and times) goes to its loggers, as a PNG and as its
 Mermaid text (``LightningLoggerBase.log_lifecycle``).
 
-Drawing (Graphviz's ``dot``: about 0.15 s, in its own process) runs on a background thread, one
+Drawing (Graphviz's ``dot``: 0.1-0.2 s, in its own process) runs on a background thread, one
 picture at a time: a change that comes while one is drawn waits, and a newer change replaces it
-(each picture shows the whole path so far). A state not drawn yet is asked for at each entry; a
-state drawn before, once ``REDRAW_AFTER_S`` have passed since the last request; so a long run
-spends well under 1% of a core on pictures however often it validates. Entering ``teardown``
-waits for the drawing under way and draws that one in place, before the loggers are finalized.
-Without ``dot`` only the text goes.
+(each picture shows the whole path so far). How often, by the loggers' ``lifecycle``:
+
+- ``None`` (the default): on a budget. Pictures take at most ``PICTURE_SHARE`` of the run's
+  time so far: a change is drawn when the drawing time spent, plus what the last picture cost,
+  stays within half of it, and ``teardown`` within all of it (the picture of the whole run
+  comes first). A run of a few seconds draws nothing; a run of minutes, a picture every few
+  epochs and its end.
+- ``True``: a state not drawn yet at each entry; a state drawn before, once ``REDRAW_AFTER_S``
+  have passed since the last request; and ``teardown``, always.
+
+Entering ``teardown`` waits for the drawing under way and draws that one in place, before the
+loggers are finalized. Without ``dot`` only the text goes.
 """
 
 from __future__ import annotations
@@ -28,15 +35,18 @@ from states.record import LifecycleRecord
 
 __all__ = ["LifecyclePictures", "lifecycle_observer"]
 
-REDRAW_AFTER_S = 10.0  # a state drawn before is drawn again at most this often
+REDRAW_AFTER_S = 10.0  # lifecycle=True: a state drawn before is drawn again at most this often
+PICTURE_SHARE = 0.02  # lifecycle=None: the share of the run's time pictures may take
+FIRST_COST_S = 0.2  # what a picture is expected to cost before one was drawn (seconds)
 
 
 class LifecyclePictures:
     """Called at each state change of a run with loggers that take pictures; the step of a
     picture is the number of its change (counted over the Trainer's runs)."""
 
-    def __init__(self, loggers: Any) -> None:
+    def __init__(self, loggers: Any, every_change: bool = False) -> None:
         self.loggers = loggers
+        self.every_change = every_change  # True: by state (REDRAW_AFTER_S); False: budgeted
         self.draws = shutil.which("dot") is not None
         self._changes = 0
         self._pending: tuple[int, LifecycleRecord] | None = None  # the latest change to draw
@@ -45,6 +55,9 @@ class LifecyclePictures:
         self._warned = False
         self._drawn: set[str] = set()  # the states drawn at least once (this Trainer)
         self._last = -math.inf  # when the last picture was asked for (monotonic seconds)
+        self._started: float | None = None  # the first change seen (monotonic seconds)
+        self._spent = 0.0  # seconds the pictures took, all together
+        self._cost = FIRST_COST_S  # seconds the last picture took
 
     def __getstate__(self) -> dict[str, Any]:
         """Without the thread and its lock (a copy in another process makes its own)."""
@@ -54,26 +67,37 @@ class LifecyclePictures:
         self.__dict__.update(state, _wake=threading.Condition())
 
     def __call__(self, lifecycle: Lifecycle) -> None:
-        record = lifecycle.record()
-        if record.outcome != "running":  # the run's end: its loggers are finalized already
+        if lifecycle.outcome != "running":  # the run's end: its loggers are finalized already
             return
         self._changes += 1
-        change = (self._changes, record)
-        if record.state == "teardown":  # wait for the drawing under way; this one shows all
-            self._finish()
-            self._draw(change)
-            return
         now = time.monotonic()
-        if record.state in self._drawn and now - self._last < REDRAW_AFTER_S:
-            return  # drawn already, and recently
+        if self._started is None:
+            self._started = now
+        state = lifecycle.state
+        if state == "teardown":  # wait for the drawing under way; this one shows all
+            self._finish()
+            if self._wanted(state, now):
+                self._draw((self._changes, lifecycle.record()))
+            return
+        if not self._wanted(state, now):
+            return
         self._last = now
-        with self._wake:
-            self._pending = change  # a change not yet started is replaced by the newer one
+        with self._wake:  # a change not yet started is replaced by the newer one
+            self._pending = (self._changes, lifecycle.record())
             if self._thread is None:
                 self._thread = threading.Thread(target=self._draw_pending, daemon=True,
                                                 name="orchestrator-lifecycle-pictures")
                 self._thread.start()
             self._wake.notify()
+
+    def _wanted(self, state: str, now: float) -> bool:
+        """Whether the change into ``state`` at ``now`` gets a picture."""
+        if self.every_change:
+            return state == "teardown" or state not in self._drawn or \
+                now - self._last >= REDRAW_AFTER_S
+        assert self._started is not None
+        share = PICTURE_SHARE if state == "teardown" else PICTURE_SHARE / 2
+        return self._spent + self._cost <= share * (now - self._started)
 
     def _finish(self) -> None:
         with self._wake:
@@ -98,6 +122,7 @@ class LifecyclePictures:
             return
         step, record = change
         self._drawn.add(record.state)
+        began = time.monotonic()
         try:
             image = picture(record, "png") if self.draws else None
             self.loggers.log_lifecycle(image, to_mermaid(record), step)
@@ -106,6 +131,9 @@ class LifecyclePictures:
                 self._warned = True
                 logger.warning("the lifecycle picture was not logged ({e}); training goes on",
                                e=exc)
+        finally:
+            self._cost = time.monotonic() - began
+            self._spent += self._cost
 
 
 Observer = Callable[[Lifecycle], None]

@@ -63,10 +63,15 @@ class LightningLoggerBase(ABC):
     @property
     def takes_pictures(self) -> bool:
         """Whether ``log_lifecycle`` keeps anything (the diagram is drawn only then): where
-        the logger offers it and was made with ``lifecycle=True`` (drawing costs a Graphviz
-        run per picture, which a short run feels)."""
-        return bool(getattr(self, "lifecycle", False)) and \
+        the logger offers it and was not made with ``lifecycle=False``."""
+        return getattr(self, "lifecycle", None) is not False and \
             type(self).log_lifecycle is not LightningLoggerBase.log_lifecycle
+
+    @property
+    def pictures_every_change(self) -> bool:
+        """Made with ``lifecycle=True``: a picture as each state is entered, whatever it costs
+        (the default, None: pictures on a budget of the run's time)."""
+        return self.takes_pictures and getattr(self, "lifecycle", None) is True
 
     def state_dict(self) -> dict[str, Any]:
         """The logger's identity, stored in checkpoints."""
@@ -154,6 +159,10 @@ class LoggerCollection(LightningLoggerBase):
     @property
     def takes_pictures(self) -> bool:
         return any(lg.takes_pictures for lg in self.loggers)
+
+    @property
+    def pictures_every_change(self) -> bool:
+        return any(lg.pictures_every_change for lg in self.loggers)
 
     def save(self) -> None:
         for lg in self.loggers:

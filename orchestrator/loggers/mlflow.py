@@ -40,7 +40,9 @@ class MLFlowLogger(LightningLoggerBase):
             None: ``sqlite:///<save_dir>/mlflow.db``.
         tags: tags of the run.
         save_dir: the folder of the default store.
-        lifecycle: True: the run's latest lifecycle diagram as artifacts ``lifecycle/``.
+        lifecycle: the run's latest lifecycle diagram as artifacts ``lifecycle/``: None (the
+            default) on a budget of 2% of the run's time, True at each state entered, False
+            never.
 
     Example:
         >>> logger = MLFlowLogger("digits", save_dir="runs/mlflow")
@@ -50,8 +52,8 @@ class MLFlowLogger(LightningLoggerBase):
 
     def __init__(self, experiment_name: str = "default", tracking_uri: str | None = None,
                  tags: dict[str, Any] | None = None, save_dir: str | None = "./mlruns",
-                 lifecycle: bool = False) -> None:
-        self.lifecycle = lifecycle  # True: the lifecycle diagram as artifacts
+                 lifecycle: bool | None = None) -> None:
+        self.lifecycle = lifecycle  # the lifecycle diagram as artifacts: None budgeted
         self._experiment_name = experiment_name
         self._save_dir = os.path.abspath(save_dir) if save_dir else None
         if tracking_uri is None:

@@ -21,11 +21,13 @@ class TensorBoardLogger(VersionedFolder, LightningLoggerBase):
 
     Args:
         save_dir: the root directory.
-        name: the experiment name (a folder under ``save_dir``; None or '' for none).
+        name: the experiment name, a folder under ``save_dir`` ('default', as in 0.8.5; None or
+            '' for none).
         version: an int (``version_N``), a string (used as the folder name), or None for the
             next free ``version_N``.
-        lifecycle: True: the run's lifecycle diagram, as an image and as Mermaid text, as the
-            run moves between states (see docs/loggers.md).
+        lifecycle: the run's lifecycle diagram, as an image and as Mermaid text, as the run
+            moves between states: None (the default) on a budget of 2% of the run's time,
+            True at each state entered, False never (see docs/loggers.md).
 
     Example:
         >>> logger = TensorBoardLogger("runs", name="mnist")
@@ -35,11 +37,11 @@ class TensorBoardLogger(VersionedFolder, LightningLoggerBase):
 
     NAME_HPARAMS_FILE = "hparams.yaml"  # beside the event files, as 0.8.5 writes it
 
-    def __init__(self, save_dir: str | os.PathLike[str], name: str | None = "lightning_logs",
-                 version: int | str | None = None, lifecycle: bool = False,
+    def __init__(self, save_dir: str | os.PathLike[str], name: str | None = "default",
+                 version: int | str | None = None, lifecycle: bool | None = None,
                  **writer_kwargs: Any) -> None:
         super().__init__(save_dir, name, version)
-        self.lifecycle = lifecycle  # True: the lifecycle diagram at state changes
+        self.lifecycle = lifecycle  # the lifecycle diagram at state changes: None budgeted
         self.hparams: dict[str, Any] = {}
         self._writer: Any = None  # a SummaryWriter, created on first use
         self._writer_kwargs = writer_kwargs

@@ -271,7 +271,8 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
                 self._lifecycle_writer = LifecycleWriter(log_dir)
         if self.logger is not None and self.logger.takes_pictures and self.is_global_zero:
             if self._lifecycle_pictures is None:  # one per Trainer: its steps go on over runs
-                self._lifecycle_pictures = LifecyclePictures(self.logger)
+                self._lifecycle_pictures = LifecyclePictures(
+                    self.logger, every_change=self.logger.pictures_every_change)
         self.lifecycle.on_change = lifecycle_observer(
             self._lifecycle_writer if log_dir is not None and self.is_global_zero else None,
             self._lifecycle_pictures if self.logger is not None else None)

@@ -1,5 +1,6 @@
-"""The lifecycle in TensorBoard (TensorBoardLogger(lifecycle=True)): the diagram as an image and
-its Mermaid text as the run moves, read back with TensorBoard's own EventAccumulator."""
+"""The lifecycle in TensorBoard: the diagram as an image and its Mermaid text as the run moves
+(TensorBoardLogger(lifecycle=True): at each state; by default on a budget of the run's time),
+read back with TensorBoard's own EventAccumulator."""
 
 from __future__ import annotations
 
@@ -80,6 +81,7 @@ class _Changes:
 
     def __init__(self) -> None:
         self.state = "init"
+        self.outcome = "running"
 
     def record(self) -> Any:
         return SimpleNamespace(state=self.state, outcome="running")
@@ -96,7 +98,7 @@ def test_one_picture_at_a_time_the_latest_change_waiting_and_teardown_last(
 
     monkeypatch.setattr(lifecycle_pictures, "to_mermaid", slow_text)
     recorder, lifecycle = _Recorder(), _Changes()
-    pictures = LifecyclePictures(recorder)
+    pictures = LifecyclePictures(recorder, every_change=True)
     pictures.draws = False
     for state in ("init", "prepare_data", "optimizers", "dataloaders"):
         lifecycle.state = state
@@ -114,7 +116,7 @@ def test_a_state_drawn_before_is_drawn_again_only_after_the_interval(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lifecycle_pictures, "to_mermaid", lambda record: record.state)
     recorder, lifecycle = _Recorder(), _Changes()
-    pictures = LifecyclePictures(recorder)
+    pictures = LifecyclePictures(recorder, every_change=True)
     pictures.draws = False
     clock = [100.0]
     monkeypatch.setattr(lifecycle_pictures.time, "monotonic", lambda: clock[0])
@@ -155,5 +157,67 @@ def test_loggers_without_pictures_draw_nothing(tmp_path: Path,
                          checkpoint_callback=False)
     trainer.fit(BoringModel())
     assert not CSVLogger(str(tmp_path)).takes_pictures and drawn == []
-    assert not TensorBoardLogger(str(tmp_path)).takes_pictures  # asked for with lifecycle=True
-    assert TensorBoardLogger(str(tmp_path), lifecycle=True).takes_pictures
+    assert not TensorBoardLogger(str(tmp_path), lifecycle=False).takes_pictures
+    default = TensorBoardLogger(str(tmp_path))
+    every = TensorBoardLogger(str(tmp_path), lifecycle=True)
+    assert default.takes_pictures and not default.pictures_every_change
+    assert every.takes_pictures and every.pictures_every_change
+    both = pl.loggers.LoggerCollection([default, CSVLogger(str(tmp_path))])
+    assert both.takes_pictures and not both.pictures_every_change
+
+
+def test_by_default_pictures_keep_within_their_share_of_the_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # each picture costs 0.5 s here; at 2%, the changes before teardown may spend 1% of the
+    # run's time so far, teardown 2%: a first picture after 50 s, or teardown's after 25 s
+    monkeypatch.setattr(lifecycle_pictures, "to_mermaid", lambda record: record.state)
+    clock = [1000.0]
+    monkeypatch.setattr(lifecycle_pictures.time, "monotonic", lambda: clock[0])
+
+    def run(*changes: tuple[float, str]) -> list[str]:
+        recorder, lifecycle = _Recorder(), _Changes()
+        pictures = LifecyclePictures(recorder)
+        pictures.draws = False
+        pictures._cost = 0.5
+        drawn = pictures._draw
+
+        def costly_draw(change: Any) -> None:
+            drawn(change)
+            pictures._spent += 0.5 - pictures._cost  # as if this picture took 0.5 s
+            pictures._cost = 0.5
+
+        monkeypatch.setattr(pictures, "_draw", costly_draw)
+        for seconds, state in changes:
+            clock[0] = 1000.0 + seconds
+            lifecycle.state = state
+            pictures(lifecycle)  # type: ignore[arg-type]
+            deadline = time.perf_counter() + 5  # the change taken up and drawn before the next
+            while pictures._pending is not None and time.perf_counter() < deadline:
+                time.sleep(0.01)
+            pictures._finish()
+        return [state for _, state in recorder.steps]
+
+    assert run((0, "init"), (10, "train_epoch"), (49, "val_check"), (50, "train_epoch"),
+               (60, "val_check"), (99, "train_epoch"), (100, "val_check"),
+               (100, "teardown")) == ["train_epoch", "val_check", "teardown"]  # 1.5 s of 2 s
+    assert run((0, "init"), (24, "teardown")) == []  # 0.5 s is over 2% of 24 s
+    assert run((0, "init"), (25, "train_epoch"), (25, "teardown")) == ["teardown"]
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_the_default_logger_draws_a_short_run_not_and_a_long_one_at_its_end(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fit(folder: Path) -> EventAccumulator:
+        trainer = pl.Trainer(max_epochs=1, default_root_dir=str(folder), weights_summary=None,
+                             progress_bar_refresh_rate=0, checkpoint_callback=False)
+        trainer.fit(BoringModel())
+        assert isinstance(trainer.logger, TensorBoardLogger)
+        return _events(trainer.logger.log_dir)
+
+    short = fit(tmp_path / "short")  # well under a second: 2% of it is no picture's cost
+    assert "lifecycle" not in short.Tags()["images"]
+    monkeypatch.setattr(lifecycle_pictures, "PICTURE_SHARE", 1e6)  # as a run of hours
+    long = fit(tmp_path / "long")
+    images = long.Images("lifecycle")
+    assert images and images[-1].encoded_image_string.startswith(b"\x89PNG")
+    assert "Class teardown s_active" in _texts(long)[images[-1].step]

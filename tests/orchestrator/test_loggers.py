@@ -469,6 +469,11 @@ def test_rows_before_a_checkpoint_are_in_the_event_file_when_it_is_saved(tmp_pat
     assert [step for step, _ in seen[0]] == [0, 1, 2]  # no save() yet: the checkpoint wrote them
 
 
+def test_tensorboard_logger_named_default_unless_told(tmp_path: Path) -> None:
+    # 0.8.5's default name; the Trainer's own logger is named lightning_logs
+    assert TensorBoardLogger(tmp_path).log_dir == str(tmp_path / "default" / "version_0")
+
+
 def test_tensorboard_logger_without_a_name_writes_under_save_dir(tmp_path: Path) -> None:
     for name in (None, ""):
         logger = TensorBoardLogger(tmp_path / str(name), name=name)
