@@ -1,4 +1,4 @@
-"""Lightning 0.8's third-party loggers not built yet (W&B, Comet, Neptune):
+"""Lightning 0.8's third-party loggers not built yet (W&B):
 importable; making one raises an ImportError that says so, and what to use meanwhile."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from orchestrator.loggers.base import LightningLoggerBase
 
-__all__ = ["CometLogger", "NeptuneLogger", "PendingLogger", "WandbLogger"]
+__all__ = ["PendingLogger", "WandbLogger"]
 
 
 class PendingLogger(LightningLoggerBase):
@@ -49,17 +49,3 @@ class WandbLogger(PendingLogger):
 
     package = "wandb"
     extra = "wandb"
-
-
-class CometLogger(PendingLogger):
-    """Lightning 0.8's Comet logger (not built yet: making one raises ImportError)."""
-
-    package = "comet_ml"
-    extra = "comet"
-
-
-class NeptuneLogger(PendingLogger):
-    """Lightning 0.8's Neptune logger (not built yet: making one raises ImportError)."""
-
-    package = "neptune"
-    extra = "neptune"

@@ -41,7 +41,9 @@ from orchestrator import (
 from orchestrator import seed as seed_module
 from orchestrator.decorators import auto_move_data, data_loader
 from orchestrator.loggers import LightningLoggerBase, csv_logs, third_party
+from orchestrator.loggers import comet as comet_logs
 from orchestrator.loggers import mlflow as mlflow_logs
+from orchestrator.loggers import neptune as neptune_logs
 from orchestrator.loggers import test_tube as test_tube_logs
 from orchestrator.rank_zero import rank_zero_info, rank_zero_only, rank_zero_warn
 from orchestrator.seed import seed_everything
@@ -102,16 +104,14 @@ COMPAT: dict[str, dict[str, Any]] = {
 ALIASES: dict[str, dict[str, Any]] = {
     "orchestrator": {"_logger": rank_zero.std_logger, "data_loader": decorators.data_loader,
                      "seed_everything": seed_module.seed_everything},
-    "orchestrator.loggers": {**{name: getattr(third_party, name) for name in (
-        "CometLogger", "NeptuneLogger", "WandbLogger")},
+    "orchestrator.loggers": {"WandbLogger": third_party.WandbLogger,
+        "CometLogger": comet_logs.CometLogger, "NeptuneLogger": neptune_logs.NeptuneLogger,
         "MLFlowLogger": mlflow_logs.MLFlowLogger, "CSVLogger": csv_logs.CSVLogger,
         "TestTubeLogger": test_tube_logs.TestTubeLogger},
 }
 PATHS = [(path, name, real) for table in (COMPAT, ALIASES)
          for path, names in table.items() for name, real in names.items()]
-PENDING = [(third_party.WandbLogger, "wandb", "wandb"),
-           (third_party.CometLogger, "comet_ml", "comet"),
-           (third_party.NeptuneLogger, "neptune", "neptune")]
+PENDING = [(third_party.WandbLogger, "wandb", "wandb")]
 
 
 @pytest.fixture(autouse=True)
