@@ -42,6 +42,14 @@ class LifecycleWriter:
         self._thread: threading.Thread | None = None
         self._warned = False
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Without the thread and its locks (a Trainer sent to ddp_spawn's processes after a
+        run here carries its writer; a copy makes its own)."""
+        return {**self.__dict__, "_wake": None, "_io": None, "_thread": None, "_pending": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _wake=threading.Condition(), _io=threading.Lock())
+
     def __call__(self, lifecycle: Lifecycle) -> None:
         record = lifecycle.record()
         self.runs[record.mode or "fit"] = record.to_dict()

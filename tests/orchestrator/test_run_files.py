@@ -119,3 +119,17 @@ def test_fits_and_tests_leave_no_writer_threads_behind(tmp_path: Path) -> None:
         trainer.fit(BoringModel())
         trainer.test()
     _wait_until_no_writer_thread(before)
+
+
+def test_a_writer_pickles_during_a_run_and_the_copy_writes(tmp_path: Path) -> None:
+    import pickle
+
+    writer, lifecycle = LifecycleWriter(str(tmp_path)), _Lifecycle()
+    lifecycle.enter("init")
+    writer(lifecycle)  # type: ignore[arg-type]  # its thread is started
+    copy = pickle.loads(pickle.dumps(writer))  # as ddp_spawn sends a used Trainer
+    lifecycle.enter("prepare_data")
+    lifecycle.outcome = "completed"
+    copy(lifecycle)  # type: ignore[arg-type]
+    assert read_run_lifecycle(tmp_path).history == ["init", "prepare_data"]
+    writer(lifecycle)  # type: ignore[arg-type]  # the original ends its run too
