@@ -124,11 +124,14 @@ def test_the_instruction_count_runs_every_variant_at_both_lengths(tmp_path: Any)
 
     from benchmarks.instructions import VARIANTS
 
-    env = dict(os.environ, ORCHESTRATOR_CALLGRIND_CHILD=str(tmp_path))
+    # the parent passes the plain loop's native seconds (the pictures' clock is slowed by it)
+    env = dict(os.environ, ORCHESTRATOR_CALLGRIND_CHILD=str(tmp_path),
+               ORCHESTRATOR_NATIVE_PLAIN_S="0.01")
     subprocess.run([sys.executable, "benchmarks/instructions.py", "--short", "1", "--long", "3",
                     "--epochs", "1", "--repeats", "2"], env=env, check=True, timeout=120)
     labels = json.loads((tmp_path / "labels.json").read_text())
     assert labels == [f"{name} {n}" for _ in range(2) for name in VARIANTS for n in (1, 3)]
+    assert float((tmp_path / "slowdown.txt").read_text()) > 0
 
 
 def test_the_instruction_report_splits_per_step_from_fixed_cost(capsys: Any) -> None:
