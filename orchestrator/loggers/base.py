@@ -245,3 +245,14 @@ def hparams_as_dict(params: Any) -> dict[str, Any]:
     if isinstance(params, Namespace):
         return dict(vars(params))
     return dict(params)
+
+
+def flattened(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dicts as ``outer/inner`` keys (for backends that keep flat parameters)."""
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, dict):
+            flat.update(flattened(value, f"{prefix}{key}/"))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

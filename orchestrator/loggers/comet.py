@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from orchestrator.loggers.base import LightningLoggerBase, hparams_as_dict
+from orchestrator.loggers.base import LightningLoggerBase, flattened, hparams_as_dict
 from schemas.errors import MisconfigurationError
 
 __all__ = ["CometLogger"]
@@ -21,17 +21,6 @@ def _comet() -> Any:
             "CometLogger needs the package 'comet_ml', which is not installed here: "
             "pip install 'orchestrator[comet]'", name="comet_ml") from None
     return comet_ml
-
-
-def _flat(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dicts as ``outer/inner`` keys."""
-    flat: dict[str, Any] = {}
-    for key, value in params.items():
-        if isinstance(value, dict):
-            flat.update(_flat(value, f"{prefix}{key}/"))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 class CometLogger(LightningLoggerBase):
@@ -117,7 +106,7 @@ class CometLogger(LightningLoggerBase):
         return str(self.experiment.id)
 
     def log_hyperparams(self, params: Any) -> None:
-        self.experiment.log_parameters(_flat(hparams_as_dict(params)))
+        self.experiment.log_parameters(flattened(hparams_as_dict(params)))
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
         values = {key: float(value) for key, value in metrics.items()}

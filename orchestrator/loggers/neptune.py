@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.loggers.base import LightningLoggerBase, hparams_as_dict
+from orchestrator.loggers.base import LightningLoggerBase, flattened, hparams_as_dict
 
 __all__ = ["NeptuneLogger"]
 
@@ -24,16 +24,10 @@ def _neptune() -> Any:
     return neptune
 
 
-def _flat(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flat(params: dict[str, Any]) -> dict[str, Any]:
     """Nested dicts as ``outer/inner`` keys; values Neptune cannot hold as their text."""
-    flat: dict[str, Any] = {}
-    for key, value in params.items():
-        if isinstance(value, dict):
-            flat.update(_flat(value, f"{prefix}{key}/"))
-        else:
-            kept = value if isinstance(value, (bool, int, float, str)) else str(value)
-            flat[f"{prefix}{key}"] = kept
-    return flat
+    return {key: value if isinstance(value, (bool, int, float, str)) else str(value)
+            for key, value in flattened(params).items()}
 
 
 class NeptuneLogger(LightningLoggerBase):
