@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 from abc import ABC, abstractmethod
 from argparse import Namespace
 from collections.abc import Callable, Iterable
@@ -256,3 +257,16 @@ def flattened(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[f"{prefix}{key}"] = value
     return flat
+
+
+def backend_module(logger: str, module: str, extra: str, package: str | None = None,
+                   what: str = "") -> Any:
+    """``module`` imported for ``logger``; without it an ImportError naming the package
+    (``package``, else the module's top level; ``what`` said after it) and the extra."""
+    package = package or module.split(".")[0]
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(
+            f"{logger} needs the package {package!r}{what}, which is not installed here: "
+            f"pip install 'orchestrator[{extra}]'", name=package) from None

@@ -7,20 +7,19 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from orchestrator.loggers.base import LightningLoggerBase, flattened, hparams_as_dict
+from orchestrator.loggers.base import (
+    LightningLoggerBase,
+    backend_module,
+    flattened,
+    hparams_as_dict,
+)
 from schemas.errors import MisconfigurationError
 
 __all__ = ["CometLogger"]
 
 
 def _comet() -> Any:
-    try:
-        import comet_ml
-    except ImportError:
-        raise ImportError(
-            "CometLogger needs the package 'comet_ml', which is not installed here: "
-            "pip install 'orchestrator[comet]'", name="comet_ml") from None
-    return comet_ml
+    return backend_module("CometLogger", "comet_ml", "comet")
 
 
 class CometLogger(LightningLoggerBase):

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from orchestrator.loggers.base import LightningLoggerBase, hparams_as_dict
+from orchestrator.loggers.base import LightningLoggerBase, backend_module, hparams_as_dict
 
 __all__ = ["MLFlowLogger"]
 
@@ -22,13 +22,9 @@ _STATUS = {"success": "FINISHED", "failed": "FAILED", "aborted": "KILLED"}
 
 
 def _client(tracking_uri: str) -> Any:
-    try:
-        from mlflow.tracking import MlflowClient
-    except ImportError:
-        raise ImportError(
-            "MLFlowLogger needs the package 'mlflow' (mlflow-skinny with SQLAlchemy), which is "
-            "not installed here: pip install 'orchestrator[mlflow]'", name="mlflow") from None
-    return MlflowClient(tracking_uri=tracking_uri)
+    tracking = backend_module("MLFlowLogger", "mlflow.tracking", "mlflow",
+                              what=" (mlflow-skinny with SQLAlchemy)")
+    return tracking.MlflowClient(tracking_uri=tracking_uri)
 
 
 class MLFlowLogger(LightningLoggerBase):

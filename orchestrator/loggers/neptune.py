@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.loggers.base import LightningLoggerBase, flattened, hparams_as_dict
+from orchestrator.loggers.base import (
+    LightningLoggerBase,
+    backend_module,
+    flattened,
+    hparams_as_dict,
+)
 
 __all__ = ["NeptuneLogger"]
 
@@ -15,13 +20,7 @@ _OFFLINE_PROJECT = "dry-run/project"  # 0.8.5's project of an offline run
 
 
 def _neptune() -> Any:
-    try:
-        import neptune
-    except ImportError:
-        raise ImportError(
-            "NeptuneLogger needs the package 'neptune' (1.x), which is not installed here: "
-            "pip install 'orchestrator[neptune]'", name="neptune") from None
-    return neptune
+    return backend_module("NeptuneLogger", "neptune", "neptune", what=" (1.x)")
 
 
 def _flat(params: dict[str, Any]) -> dict[str, Any]:

@@ -8,19 +8,13 @@ import os
 from argparse import Namespace
 from typing import Any
 
-from orchestrator.loggers.base import LightningLoggerBase, hparams_as_dict
+from orchestrator.loggers.base import LightningLoggerBase, backend_module, hparams_as_dict
 
 __all__ = ["TestTubeLogger"]
 
 
 def _experiment_class() -> Any:
-    try:
-        from test_tube import Experiment
-    except ImportError:
-        raise ImportError(
-            "TestTubeLogger needs the package 'test_tube', which is not installed here: "
-            "pip install 'orchestrator[testtube]'", name="test_tube") from None
-    return Experiment
+    return backend_module("TestTubeLogger", "test_tube", "testtube").Experiment
 
 
 class TestTubeLogger(LightningLoggerBase):
