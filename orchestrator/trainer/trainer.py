@@ -323,12 +323,14 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
 
     @property
     def default_checkpoint_dir(self) -> str:
-        """``<weights_save_path or root>/<logger name>/version_<v>/checkpoints``."""
+        """``<weights_save_path or logger's save_dir or root>/<logger name>/version_<v>/
+        checkpoints`` (0.8.5's order); ``<weights_save_path or root>/checkpoints`` without one
+        logger."""
         root = str(self.config.weights_save_path or self.default_root_dir)
-        if self.logger is None:
+        if self.logger is None or isinstance(self.logger, LoggerCollection):
             return os.path.join(root, "checkpoints")
-        if isinstance(self.logger, LoggerCollection):
-            return os.path.join(root, "checkpoints")
+        if self.config.weights_save_path is None and self.logger.save_dir:
+            root = str(self.logger.save_dir)
         version = self.logger.version
         folder = version if isinstance(version, str) else f"version_{version}"
         return os.path.join(root, str(self.logger.name), folder, "checkpoints")

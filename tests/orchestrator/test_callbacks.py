@@ -13,6 +13,7 @@ from loguru import logger
 
 import orchestrator as pl
 from orchestrator.callbacks import Callback, EarlyStopping, ModelCheckpoint, ProgressBar
+from orchestrator.loggers import TensorBoardLogger
 from schemas.errors import ConfigError, MonitorKeyError
 from states.hooks import default_hook
 from tests.helpers import BoringModel, TrainOnlyModel, quiet_trainer
@@ -580,6 +581,21 @@ def test_weights_save_path_redirects_checkpoints_not_logs(tmp_path: Path) -> Non
     log_dir = root / "lightning_logs" / "version_0"
     assert any("tfevents" in p.name for p in log_dir.iterdir())
     assert not [f for _, _, files in os.walk(weights) for f in files if "tfevents" in f]
+
+
+def test_a_loggers_save_dir_holds_the_checkpoints_unless_weights_save_path(tmp_path: Path
+                                                                          ) -> None:
+    """As 0.8.5: <logger save_dir>/<name>/<version>/checkpoints; weights_save_path wins."""
+    root, logs, weights = tmp_path / "root", tmp_path / "logs", tmp_path / "weights"
+    logger = TensorBoardLogger(str(logs))
+    quiet_trainer(root, max_epochs=1, logger=logger).fit(BoringModel(n=32))
+    assert ckpt_names(logs / "default" / "version_0" / "checkpoints") == ["epoch=0.ckpt"]
+    assert all_ckpts(root) == []
+    logger = TensorBoardLogger(str(logs))
+    quiet_trainer(root, max_epochs=1, logger=logger,
+                  weights_save_path=str(weights)).fit(BoringModel(n=32))
+    assert ckpt_names(weights / "default" / "version_1" / "checkpoints") == ["epoch=0.ckpt"]
+    assert all_ckpts(root) == []
 
 
 def test_saved_checkpoint_loads_with_weights_only(tmp_path: Path) -> None:
