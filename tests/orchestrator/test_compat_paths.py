@@ -10,8 +10,6 @@ import inspect
 import logging
 import multiprocessing
 import os
-import sys
-import types
 import warnings
 from argparse import Namespace
 from pathlib import Path
@@ -40,11 +38,12 @@ from orchestrator import (
 )
 from orchestrator import seed as seed_module
 from orchestrator.decorators import auto_move_data, data_loader
-from orchestrator.loggers import LightningLoggerBase, csv_logs, third_party
 from orchestrator.loggers import comet as comet_logs
+from orchestrator.loggers import csv_logs
 from orchestrator.loggers import mlflow as mlflow_logs
 from orchestrator.loggers import neptune as neptune_logs
 from orchestrator.loggers import test_tube as test_tube_logs
+from orchestrator.loggers import wandb as wandb_logs
 from orchestrator.rank_zero import rank_zero_info, rank_zero_only, rank_zero_warn
 from orchestrator.seed import seed_everything
 from schemas import errors
@@ -104,14 +103,13 @@ COMPAT: dict[str, dict[str, Any]] = {
 ALIASES: dict[str, dict[str, Any]] = {
     "orchestrator": {"_logger": rank_zero.std_logger, "data_loader": decorators.data_loader,
                      "seed_everything": seed_module.seed_everything},
-    "orchestrator.loggers": {"WandbLogger": third_party.WandbLogger,
+    "orchestrator.loggers": {"WandbLogger": wandb_logs.WandbLogger,
         "CometLogger": comet_logs.CometLogger, "NeptuneLogger": neptune_logs.NeptuneLogger,
         "MLFlowLogger": mlflow_logs.MLFlowLogger, "CSVLogger": csv_logs.CSVLogger,
         "TestTubeLogger": test_tube_logs.TestTubeLogger},
 }
 PATHS = [(path, name, real) for table in (COMPAT, ALIASES)
          for path, names in table.items() for name, real in names.items()]
-PENDING = [(third_party.WandbLogger, "wandb", "wandb")]
 
 
 @pytest.fixture(autouse=True)
@@ -344,31 +342,6 @@ def test_collect_init_args_walks_the_super_chain() -> None:
             super().__init__(lr=lr)
 
     assert Child(0.1, 2).found == [{"lr": 0.1}, {"lr": 0.1, "layers": 2}]
-
-
-# third-party loggers
-@pytest.mark.parametrize(("cls", "package", "extra"), PENDING,
-                         ids=[cls.__name__ for cls, _, _ in PENDING])
-def test_third_party_logger_names_its_missing_package(cls: type, package: str, extra: str,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    assert issubclass(cls, LightningLoggerBase)
-    monkeypatch.setitem(sys.modules, package, None)  # None in sys.modules: the import fails
-    expected = (f"{cls.__name__} needs the package '{package}', which is not installed.*"
-                f"pip install 'orchestrator\\[{extra}\\]'.*later release")
-    with pytest.raises(ImportError, match=expected) as caught:
-        cls("name", save_dir="logs", offline=True)
-    assert caught.value.name == package
-
-
-@pytest.mark.parametrize(("cls", "package", "extra"), PENDING,
-                         ids=[cls.__name__ for cls, _, _ in PENDING])
-def test_third_party_logger_is_not_built_even_when_installed(cls: type, package: str, extra: str,
-                                                             monkeypatch: pytest.MonkeyPatch
-                                                             ) -> None:
-    monkeypatch.setitem(sys.modules, package, types.ModuleType(package))
-    with pytest.raises(ImportError, match=f"{cls.__name__} is not built yet.*{package}.*"
-                                          f"orchestrator\\[{extra}\\]"):
-        cls()
 
 
 def test_the_0_8_data_loading_helpers() -> None:
