@@ -4,6 +4,7 @@ Lightning 0.8.5 offered it: online with an ``api_key``, else offline with a ``sa
 
 from __future__ import annotations
 
+import io
 import os
 from typing import Any
 
@@ -33,6 +34,9 @@ class CometLogger(LightningLoggerBase):
         rest_api_key: a REST API key: ``logger.comet_api`` is then a ``comet_ml.API``.
         experiment_name: the experiment's name.
         experiment_key: an online experiment to continue (``ExistingExperiment``).
+        lifecycle: the lifecycle diagram as images (``lifecycle``, Graphics tab) and its
+            Mermaid text (Text tab), at the state change's number as step: None (the default)
+            on a budget of 2% of the run's time, True at each state entered, False never.
         **kwargs: passed on to the experiment (``log_code=False``, ``log_env_details=False``...).
 
     Raises:
@@ -47,7 +51,8 @@ class CometLogger(LightningLoggerBase):
     def __init__(self, api_key: str | None = None, save_dir: str | None = None,
                  workspace: str | None = None, project_name: str | None = None,
                  rest_api_key: str | None = None, experiment_name: str | None = None,
-                 experiment_key: str | None = None, **kwargs: Any) -> None:
+                 experiment_key: str | None = None, lifecycle: bool | None = None,
+                 **kwargs: Any) -> None:
         comet_ml = _comet()  # fails at once without comet_ml
         if api_key is None and save_dir is None:
             raise MisconfigurationError(
@@ -61,6 +66,7 @@ class CometLogger(LightningLoggerBase):
         self.project_name = project_name
         self.experiment_name = experiment_name
         self._experiment_key = experiment_key
+        self.lifecycle = lifecycle
         self._kwargs = kwargs
         self._experiment: Any = None
         self.comet_api = comet_ml.API(rest_api_key) if rest_api_key is not None else None
@@ -110,6 +116,11 @@ class CometLogger(LightningLoggerBase):
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
         values = {key: float(value) for key, value in metrics.items()}
         self.experiment.log_metrics(values, step=step)
+
+    def log_lifecycle(self, image: bytes | None, mermaid: str, step: int) -> None:
+        if image is not None:
+            self.experiment.log_image(io.BytesIO(image), name="lifecycle", step=step)
+        self.experiment.log_text(mermaid, step=step, metadata={"name": "lifecycle/mermaid"})
 
     def finalize(self, status: str) -> None:
         if self._experiment is not None:

@@ -42,6 +42,10 @@ class NeptuneLogger(LightningLoggerBase):
         params: parameters of the run (``parameters/...``).
         properties: properties of the run (``properties/...``).
         tags: tags of the run.
+        lifecycle: the lifecycle diagram as the image series ``lifecycle/diagram`` (at the
+            state change's number as step) and its latest Mermaid text ``lifecycle/mermaid``:
+            None (the default) on a budget of 2% of the run's time, True at each state
+            entered, False never.
         **kwargs: passed on to ``neptune.init_run``.
 
     Example:
@@ -54,7 +58,8 @@ class NeptuneLogger(LightningLoggerBase):
                  close_after_fit: bool = True, offline_mode: bool = False,
                  experiment_name: str | None = None, upload_source_files: list[str] | None = None,
                  params: dict[str, Any] | None = None, properties: dict[str, Any] | None = None,
-                 tags: list[str] | None = None, **kwargs: Any) -> None:
+                 tags: list[str] | None = None, lifecycle: bool | None = None,
+                 **kwargs: Any) -> None:
         _neptune()  # fails at once without neptune
         self.api_key = api_key
         self.project_name = project_name or (_OFFLINE_PROJECT if offline_mode else None)
@@ -65,6 +70,7 @@ class NeptuneLogger(LightningLoggerBase):
         self.params = dict(params or {})
         self.properties = dict(properties or {})
         self.tags = list(tags or [])
+        self.lifecycle = lifecycle
         self._kwargs = kwargs
         self._run: Any = None
 
@@ -133,6 +139,14 @@ class NeptuneLogger(LightningLoggerBase):
 
     def append_tags(self, tags: str | list[str]) -> None:
         self.experiment["sys/tags"].add([tags] if isinstance(tags, str) else list(tags))
+
+    def log_lifecycle(self, image: bytes | None, mermaid: str, step: int) -> None:
+        from neptune.types import File
+
+        if image is not None:
+            self.experiment["lifecycle/diagram"].append(
+                File.from_content(image, extension="png"), step=step)
+        self.experiment["lifecycle/mermaid"] = mermaid
 
     def finalize(self, status: str) -> None:
         if self.close_after_fit and self._run is not None:

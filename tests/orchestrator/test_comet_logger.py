@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -113,3 +114,34 @@ def test_without_comet_ml_the_error_names_the_extra(monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(sys.modules, "comet_ml", None)
     with pytest.raises(ImportError, match=r"pip install 'orchestrator\[comet\]'"):
         CometLogger(save_dir="x")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_the_lifecycle_goes_to_the_archive_as_images_and_texts(tmp_path: Path) -> None:
+    from comet_ml.offline import unzip_offline_archive
+    from comet_ml.schemas import get_upload_msg_validator
+
+    logger = CometLogger(save_dir=str(tmp_path / "comet"), lifecycle=True, **QUIET)
+    trainer = pl.Trainer(max_epochs=2, logger=logger, default_root_dir=str(tmp_path),
+                         progress_bar_refresh_rate=0, weights_summary=None,
+                         checkpoint_callback=False)
+    trainer.fit(_Logged())
+    (archive,) = os.listdir(tmp_path / "comet")
+    folder = unzip_offline_archive(str(tmp_path / "comet" / archive))
+    validator, images, texts = get_upload_msg_validator(), {}, {}
+    for line in Path(folder, "messages.json").read_text().splitlines():
+        message = json.loads(line)
+        if message["type"] != "file_upload":
+            continue
+        payload = message["payload"]
+        validator.validate(payload)
+        params, data = payload["additional_params"], Path(folder, payload["file_path"])
+        if params.get("figName") == "lifecycle":
+            images[params["step"]] = data.read_bytes()
+        elif params.get("type") == "text-sample":
+            texts[params["step"]] = data.read_text()
+    steps = sorted(images)
+    assert steps and steps[-1] == len(trainer.lifecycle.history)  # teardown drawn last
+    assert sorted(texts) == steps
+    assert all(image.startswith(b"\x89PNG") for image in images.values())
+    assert "stateDiagram-v2" in texts[steps[-1]] and "Class teardown s_active" in texts[steps[-1]]

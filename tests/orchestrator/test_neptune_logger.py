@@ -4,6 +4,8 @@ step by step with TensorBoard's events of the same run."""
 
 from __future__ import annotations
 
+import base64
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -108,3 +110,26 @@ def test_without_neptune_the_error_names_the_extra(monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(sys.modules, "neptune", None)
     with pytest.raises(ImportError, match=r"pip install 'orchestrator\[neptune\]'"):
         NeptuneLogger(offline_mode=True)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_the_lifecycle_goes_to_the_run_as_images_and_mermaid(tmp_path: Path,
+                                                             data_dir: Path) -> None:
+    from neptune.internal.operation import AssignString, LogImages
+
+    logger = NeptuneLogger(offline_mode=True, lifecycle=True, **QUIET)
+    trainer = pl.Trainer(max_epochs=2, logger=logger, default_root_dir=str(tmp_path),
+                         progress_bar_refresh_rate=0, weights_summary=None,
+                         checkpoint_callback=False)
+    trainer.fit(_Logged())
+    images, mermaid = {}, []
+    for op in _operations(data_dir):
+        if isinstance(op, LogImages) and op.path == ["lifecycle", "diagram"]:
+            images.update({int(v.step): base64.b64decode(v.value.data) for v in op.values})
+        elif isinstance(op, AssignString) and op.path == ["lifecycle", "mermaid"]:
+            mermaid.append(op.value)
+    steps = sorted(images)
+    assert steps and steps[-1] == len(trainer.lifecycle.history)  # teardown drawn last
+    assert all(image.startswith(b"\x89PNG") for image in images.values())
+    assert len(mermaid) == len(steps)  # the latest text, replaced at each picture
+    assert "stateDiagram-v2" in mermaid[-1] and "Class teardown s_active" in mermaid[-1]
