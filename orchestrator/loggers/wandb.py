@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import uuid
 from typing import Any
 
 from orchestrator.loggers.base import LightningLoggerBase, backend_module, hparams_as_dict
@@ -19,6 +20,10 @@ PICTURE_STEP_KEY = "lifecycle/state_change"  # the x-axis of the lifecycle image
 
 def _wandb() -> Any:
     return backend_module("WandbLogger", "wandb", "wandb")
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex[:8]  # W&B's form: 8 of [0-9a-z]
 
 
 class WandbLogger(LightningLoggerBase):
@@ -59,7 +64,9 @@ class WandbLogger(LightningLoggerBase):
         self._name = name
         self._save_dir = None if save_dir is None else os.fspath(save_dir)
         self._offline = offline
-        self._id = version or id
+        # an id from the start: every copy (a DDP process's) logs to the same run, and the
+        # caller knows it without starting one
+        self._id = version or id or (experiment.id if experiment is not None else _new_id())
         self._anonymous = anonymous
         self._project = project
         self._tags = tags
@@ -69,12 +76,12 @@ class WandbLogger(LightningLoggerBase):
         self.lifecycle = lifecycle
         self._kwargs = kwargs
         self._experiment = experiment
+        self._owns_run = experiment is None  # a run given is the caller's to finish
         self._lock = threading.Lock()  # rows from the trainer and the pictures' thread
 
     def __getstate__(self) -> dict[str, Any]:
-        """The run's id without the run (a copy in another process resumes it)."""
-        return {**self.__dict__, "_id": self.version if self._experiment is not None
-                else self._id, "_experiment": None, "_lock": None}
+        """Without the run (a copy in another process logs to the same id)."""
+        return {**self.__dict__, "_experiment": None, "_lock": None}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state, _lock=threading.Lock())
@@ -111,13 +118,15 @@ class WandbLogger(LightningLoggerBase):
 
     @property
     def name(self) -> str:
-        """The run's project."""
+        """The run's project (W&B chooses one when none was given: the run is started)."""
+        if self._experiment is None and self._project is not None:
+            return self._project
         return str(self.experiment.project)
 
     @property
     def version(self) -> str:
-        """The run's id."""
-        return str(self.experiment.id)
+        """The run's id (given, or made when the logger was)."""
+        return str(self._id)
 
     def log_hyperparams(self, params: Any) -> None:
         self.experiment.config.update(hparams_as_dict(params), allow_val_change=True)
@@ -128,6 +137,13 @@ class WandbLogger(LightningLoggerBase):
             row[STEP_KEY] = step
         with self._lock:
             self.experiment.log(row)
+
+    def finalize(self, status: str) -> None:
+        """Finish the run (failed unless ``status`` is 'success'): its records are on disk
+        before a DDP process exits; a later ``test`` resumes the same id."""
+        if self._experiment is not None and self._owns_run:
+            self._experiment.finish(exit_code=0 if status == "success" else 1)
+            self._experiment = None
 
     def log_lifecycle(self, image: bytes | None, mermaid: str, step: int) -> None:
         """The diagram as an image row (x-axis ``lifecycle/state_change``) and its Mermaid text

@@ -42,6 +42,10 @@ def _records(save_dir: Path) -> dict[str, list[Any]]:
     """Every record of the one offline run under ``save_dir``, by kind, once wandb's service
     has written the run's last record (``exit``: ``finish()`` returns before that is on disk)."""
     (path,) = glob.glob(str(save_dir / "wandb" / "offline-run-*" / "run-*.wandb"))
+    return _scan_until_exit(path)
+
+
+def _scan_until_exit(path: str) -> dict[str, list[Any]]:
     deadline = time.monotonic() + 30
     while "exit" not in (kinds := _scan(path)) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -72,8 +76,7 @@ def _fit(tmp_path: Path, logger: WandbLogger, **kwargs: Any) -> tuple[pl.Trainer
     trainer = pl.Trainer(max_epochs=3, logger=[logger, board], row_log_interval=2,
                          default_root_dir=str(tmp_path), progress_bar_refresh_rate=0,
                          weights_summary=None, checkpoint_callback=False, **kwargs)
-    trainer.fit(_Logged())
-    logger.experiment.finish()
+    trainer.fit(_Logged())  # finalize finishes the run
     return trainer, board.log_dir
 
 
@@ -110,7 +113,7 @@ def test_name_and_version_are_the_project_and_the_run_id(tmp_path: Path) -> None
     assert (logger.name, logger.version, logger.save_dir) == ("boring", "run42", str(tmp_path))
     logger.log_metrics({"loss": 0.5}, step=3)
     logger.log_metrics({"acc": 0.25})
-    logger.experiment.finish()
+    logger.finalize("success")
     rows = _rows(_records(tmp_path))
     # a row without a step gets W&B's last one (its step sync for ``define_metric``)
     assert [(row.get("global_step"), row.get("loss"), row.get("acc")) for row in rows] == [
@@ -124,9 +127,11 @@ def test_version_is_the_given_version_and_anonymous_is_accepted(tmp_path: Path) 
 
 def test_a_copy_for_another_process_keeps_the_run_id_not_the_run(tmp_path: Path) -> None:
     logger = WandbLogger(save_dir=str(tmp_path), offline=True, project="boring")
-    run_id = logger.version
+    run_id = logger.version  # known before the run starts
+    assert logger._experiment is None and logger.name == "boring"
+    assert logger.experiment.id == run_id
     copy = pickle.loads(pickle.dumps(logger))
-    assert copy._experiment is None and copy._id == run_id
+    assert copy._experiment is None and copy.version == run_id
 
 
 def test_an_experiment_given_is_the_one_logged_to(tmp_path: Path) -> None:
@@ -146,7 +151,6 @@ def test_watch_logs_the_gradients(tmp_path: Path) -> None:
                          progress_bar_refresh_rate=0, weights_summary=None,
                          checkpoint_callback=False, row_log_interval=1)
     trainer.fit(model)
-    logger.experiment.finish()
     rows = _rows(_records(tmp_path))
     # W&B keeps the histograms for the next row: with a row at each step, one at each step
     for name, _ in model.named_parameters():
@@ -177,10 +181,44 @@ def test_log_model_keeps_the_checkpoints_in_the_run_folder(tmp_path: Path) -> No
     trainer = pl.Trainer(max_epochs=1, logger=logger, default_root_dir=str(tmp_path / "root"),
                          progress_bar_refresh_rate=0, weights_summary=None)
     trainer.fit(_Logged())
-    run_dir = logger.experiment.dir
-    logger.experiment.finish()
-    assert logger.save_dir == run_dir
-    saved = glob.glob(str(Path(run_dir, "boring", logger.version, "checkpoints", "*.ckpt")))
+    (files,) = glob.glob(str(tmp_path / "wandb" / f"offline-run-*-{logger.version}*" / "files"))
+    saved = glob.glob(str(Path(files, "boring", logger.version, "checkpoints", "*.ckpt")))
+    assert len(saved) == 1 and not (tmp_path / "root").exists(), saved
+
+
+def test_fit_then_test_log_to_the_same_run_id_and_a_failure_marks_the_run(tmp_path: Path
+                                                                           ) -> None:
+    logger = WandbLogger(save_dir=str(tmp_path), offline=True, lifecycle=False)
+    trainer = pl.Trainer(max_epochs=1, logger=logger, default_root_dir=str(tmp_path),
+                         progress_bar_refresh_rate=0, weights_summary=None)
+    trainer.fit(_Logged())
+    trainer.test(ckpt_path=None)  # resumes the id: a second offline part, for wandb sync
+    # (a part started in the same second as the one before gets a folder '...-<id>-1')
+    parts = glob.glob(str(tmp_path / "wandb" / f"offline-run-*-{logger.version}*"))
+    assert len(parts) == 2
+    logger.log_metrics({"loss": 1.0}, step=0)
+    logger.finalize("failed")
+    parts = [_scan_until_exit(path) for path in
+             glob.glob(str(tmp_path / "wandb" / "offline-run-*" / "run-*.wandb"))]
+    parts.sort(key=lambda part: part["run"][0].start_time.ToNanoseconds())
+    assert [part["exit"][0].exit_code for part in parts] == [0, 0, 1]
+    assert {part["run"][0].run_id for part in parts} == {logger.version}
+
+
+@pytest.mark.slow
+def test_under_ddp_one_run_holds_rank_zeros_rows_and_the_caller_knows_its_id(tmp_path: Path
+                                                                              ) -> None:
+    logger = WandbLogger(save_dir=str(tmp_path), offline=True, project="boring",
+                         lifecycle=False)
+    trainer = pl.Trainer(max_epochs=2, logger=logger, distributed_backend="ddp_cpu",
+                         num_processes=2, default_root_dir=str(tmp_path), row_log_interval=1,
+                         progress_bar_refresh_rate=0, weights_summary=None)
+    trainer.fit(_Logged())
+    assert logger._experiment is None  # the run was rank zero's, in its own process
+    (run_dir,) = glob.glob(str(tmp_path / "wandb" / f"offline-run-*-{logger.version}*"))
+    rows = _rows(_records(tmp_path))
+    assert [row["global_step"] for row in rows if "train_loss" in row] == list(range(8))
+    saved = glob.glob(str(tmp_path / "boring" / logger.version / "checkpoints" / "*.ckpt"))
     assert len(saved) == 1, saved
 
 
