@@ -124,19 +124,7 @@ class TensorBoardLogger(VersionedFolder, LightningLoggerBase):
             background.raise_error()
 
     def log_lifecycle(self, image: bytes | None, mermaid: str, step: int) -> None:
-        """The diagram to the image plugin (tag ``lifecycle``) and its Mermaid text to the text
-        plugin (``lifecycle/mermaid``), at ``step`` (the number of the state change)."""
-        from tensorboard.compat.proto.summary_pb2 import Summary
-
-        writer = self.experiment
-        if image is not None:
-            width, height = struct.unpack(">II", image[16:24])  # the PNG's IHDR chunk
-            picture = Summary.Image(height=height, width=width, colorspace=4,
-                                    encoded_image_string=image)
-            writer.file_writer.add_summary(
-                Summary(value=[Summary.Value(tag="lifecycle", image=picture)]), step)
-        fenced = "\n".join("    " + line for line in mermaid.splitlines())  # Markdown code
-        writer.add_text("lifecycle/mermaid", fenced, step)
+        write_lifecycle(self.experiment, image, mermaid, step)
 
     def log_hyperparams(self, params: Any, metrics: dict[str, Any] | None = None) -> None:
         """The hyperparameters to TensorBoard's hparams plugin (with ``metrics``, as 0.8.5) and
@@ -218,3 +206,18 @@ def _loggable(value: Any) -> Any:
     if isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def write_lifecycle(writer: Any, image: bytes | None, mermaid: str, step: int) -> None:
+    """The diagram to a ``SummaryWriter``'s image plugin (tag ``lifecycle``) and its Mermaid
+    text to the text plugin (``lifecycle/mermaid``), at ``step`` (the state change's number)."""
+    from tensorboard.compat.proto.summary_pb2 import Summary
+
+    if image is not None:
+        width, height = struct.unpack(">II", image[16:24])  # the PNG's IHDR chunk
+        picture = Summary.Image(height=height, width=width, colorspace=4,
+                                encoded_image_string=image)
+        writer.file_writer.add_summary(
+            Summary(value=[Summary.Value(tag="lifecycle", image=picture)]), step)
+    fenced = "\n".join("    " + line for line in mermaid.splitlines())  # Markdown code
+    writer.add_text("lifecycle/mermaid", fenced, step)

@@ -9,6 +9,7 @@ from argparse import Namespace
 from typing import Any
 
 from orchestrator.loggers.base import LightningLoggerBase, backend_module, hparams_as_dict
+from orchestrator.loggers.tensorboard import write_lifecycle
 
 __all__ = ["TestTubeLogger"]
 
@@ -27,6 +28,9 @@ class TestTubeLogger(LightningLoggerBase):
         debug: True: log nothing (Test Tube's debug mode).
         version: the ``version_N`` to write to (None: the next free one).
         create_git_tag: tag the commit with the experiment's version.
+        lifecycle: the lifecycle diagram in the experiment's event files, as for
+            ``TensorBoardLogger``: None (the default) on a budget of 2% of the run's time,
+            True at each state entered, False never.
 
     Example:
         >>> logger = TestTubeLogger("tt_logs", name="mnist")
@@ -38,7 +42,8 @@ class TestTubeLogger(LightningLoggerBase):
 
     def __init__(self, save_dir: str | os.PathLike[str], name: str = "default",
                  description: str | None = None, debug: bool = False,
-                 version: int | None = None, create_git_tag: bool = False) -> None:
+                 version: int | None = None, create_git_tag: bool = False,
+                 lifecycle: bool | None = None) -> None:
         self._experiment_class = _experiment_class()  # fails at once without test_tube
         self._save_dir = os.fspath(save_dir)
         self._name = name
@@ -46,6 +51,7 @@ class TestTubeLogger(LightningLoggerBase):
         self.debug = debug
         self._version = version
         self.create_git_tag = create_git_tag
+        self.lifecycle = lifecycle
         self._experiment: Any = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -89,6 +95,10 @@ class TestTubeLogger(LightningLoggerBase):
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
         self.experiment.debug = self.debug
         self.experiment.log(dict(metrics), global_step=step)
+
+    def log_lifecycle(self, image: bytes | None, mermaid: str, step: int) -> None:
+        if not self.debug:
+            write_lifecycle(self.experiment, image, mermaid, step)
 
     def save(self) -> None:
         self.experiment.debug = self.debug

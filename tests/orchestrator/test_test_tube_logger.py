@@ -3,6 +3,7 @@ test_tube's own Experiment, and their steps from the event files it writes."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -47,3 +48,20 @@ def test_without_test_tube_the_error_names_the_extra(monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(sys.modules, "test_tube", None)
     with pytest.raises(ImportError, match=r"pip install 'orchestrator\[testtube\]'"):
         TestTubeLogger("x")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_the_lifecycle_goes_to_test_tubes_event_files(tmp_path: Path) -> None:
+    logger = TestTubeLogger(str(tmp_path), name="boring", lifecycle=True)
+    trainer = pl.Trainer(max_epochs=2, logger=logger, default_root_dir=str(tmp_path),
+                         progress_bar_refresh_rate=0, weights_summary=None,
+                         checkpoint_callback=False)
+    trainer.fit(_Logged())
+    events = EventAccumulator(str(Path(logger.log_dir) / "tf"),
+                              size_guidance={"images": 0, "tensors": 0})
+    events.Reload()
+    steps = [image.step for image in events.Images("lifecycle")]
+    assert steps and steps[-1] == len(trainer.lifecycle.history)  # teardown drawn last
+    texts = events.Tensors("lifecycle/mermaid/text_summary")
+    assert [text.step for text in texts] == steps
+    assert b"Class teardown s_active" in texts[-1].tensor_proto.string_val[0]
