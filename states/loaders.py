@@ -114,6 +114,10 @@ def eval_data(run: Run, hook: Hook) -> EvalData:
     else:
         loaders = _eval_loaders(run, hook)
     if loaders is None:
+        if hook is Hook.VAL_DATALOADER and overrides(run.module, step):
+            warnings.warn(f"{type(run.module).__name__} defines {step} but has no {hook}: "
+                          f"validation is skipped; define {hook} or pass val_dataloaders to "
+                          "fit", UserWarning, stacklevel=2)
         return EvalData()
     if not overrides(run.module, step):
         raise MisconfigurationError(

@@ -530,6 +530,18 @@ def test_a_validation_step_without_epoch_end_is_told_about_it(tmp_path: Any) -> 
         _trainer(tmp_path).fit(NoEpochEnd())
 
 
+def test_a_validation_step_without_val_dataloader_is_told_validation_is_skipped(
+        tmp_path: Any) -> None:
+    class NoValLoader(CountingModel):
+        val_dataloader = pl.LightningModule.val_dataloader  # type: ignore[assignment]
+
+    with pytest.warns(UserWarning, match="NoValLoader defines validation_step but has no "
+                                         "val_dataloader: validation is skipped"):
+        trainer = _trainer(tmp_path)
+        trainer.fit(NoValLoader())
+    assert "val_check" not in trainer.lifecycle.history
+
+
 def test_the_0_8_run_flags_testing_interrupted_and_ranks(tmp_path: Any) -> None:
     trainer = _trainer(tmp_path)
     assert (trainer.testing, trainer.interrupted, trainer.local_rank, trainer.node_rank) == (
