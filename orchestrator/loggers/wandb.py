@@ -10,7 +10,12 @@ import threading
 import uuid
 from typing import Any
 
-from orchestrator.loggers.base import LightningLoggerBase, backend_module, hparams_as_dict
+from orchestrator.loggers.base import (
+    LightningLoggerBase,
+    backend_module,
+    flattened,
+    hparams_as_dict,
+)
 
 __all__ = ["WandbLogger"]
 
@@ -19,7 +24,23 @@ PICTURE_STEP_KEY = "lifecycle/state_change"  # the x-axis of the lifecycle image
 
 
 def _wandb() -> Any:
-    return backend_module("WandbLogger", "wandb", "wandb")
+    """The ``wandb`` module: imported on first use (not with ``orchestrator``), or what
+    ``mock.patch('orchestrator.loggers.wandb.wandb')`` put in its place."""
+    return globals().get("wandb") or backend_module("WandbLogger", "wandb", "wandb")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "wandb":  # the module attribute 0.8 code's tests patch
+        return _wandb()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _config_value(value: Any) -> Any:
+    """A hyperparameter as W&B's config keeps it: None as 'None' (as 0.8.5), other values
+    that are not numbers, text or lists as their text."""
+    if isinstance(value, bool | int | float | str | list | tuple):
+        return value
+    return str(value)
 
 
 def _new_id() -> str:
@@ -129,7 +150,9 @@ class WandbLogger(LightningLoggerBase):
         return str(self._id)
 
     def log_hyperparams(self, params: Any) -> None:
-        self.experiment.config.update(hparams_as_dict(params), allow_val_change=True)
+        flat = {key: _config_value(value)
+                for key, value in flattened(hparams_as_dict(params)).items()}
+        self.experiment.config.update(flat, allow_val_change=True)
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
         row = {key: float(value) for key, value in metrics.items()}

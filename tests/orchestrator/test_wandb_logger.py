@@ -5,6 +5,7 @@ TensorBoard's events of the same run."""
 from __future__ import annotations
 
 import glob
+import importlib
 import json
 import pickle
 import shutil
@@ -12,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -90,8 +92,8 @@ def test_metrics_and_hyperparameters_read_back_from_the_offline_run(tmp_path: Pa
     assert list(run.tags) == ["smoke"] and run.run_group == "g1"
     config = {item.key: json.loads(item.value_json)
               for update in records["config"] for item in update.update}
-    assert {key: config[key] for key in ("lr", "hidden", "optim")} == {
-        "lr": 0.05, "hidden": 16, "optim": {"name": "sgd"}}
+    assert {key: config[key] for key in ("lr", "hidden", "optim/name")} == {
+        "lr": 0.05, "hidden": 16, "optim/name": "sgd"}  # flat, as 0.8.5 and Lightning 2
     rows = _rows(records)
     theirs = EventAccumulator(board_dir)
     theirs.Reload()
@@ -118,6 +120,27 @@ def test_name_and_version_are_the_project_and_the_run_id(tmp_path: Path) -> None
     # a row without a step gets W&B's last one (its step sync for ``define_metric``)
     assert [(row.get("global_step"), row.get("loss"), row.get("acc")) for row in rows] == [
         (3, 0.5, None), (3, None, 0.25)]
+
+
+def test_hyperparameters_are_flattened_and_none_is_its_text(tmp_path: Path) -> None:
+    logger = WandbLogger(save_dir=str(tmp_path), offline=True)
+    logger.log_hyperparams({"test": None, "nested": {"a": 1}, "b": [2, 3, 4]})
+    config = dict(logger.experiment.config)
+    assert {key: config[key] for key in ("test", "nested/a", "b")} == {
+        "test": "None", "nested/a": 1, "b": [2, 3, 4]}
+
+
+def test_a_mock_patched_over_the_modules_wandb_is_the_one_used() -> None:
+    """0.8 code's tests patch ``pytorch_lightning.loggers.wandb.wandb``; the module imports
+    wandb only when it is first asked for, and a patch over it is what the logger calls."""
+    module = importlib.import_module("orchestrator.loggers.wandb")
+    with mock.patch("orchestrator.loggers.wandb.wandb") as fake:
+        logger = WandbLogger(offline=True)
+        logger.log_metrics({"acc": 1.0}, step=3)
+        fake.init().log.assert_called_once_with({"acc": 1.0, "global_step": 3})
+        logger.watch("model", "all", 10)
+        fake.init().watch.assert_called_once_with("model", log="all", log_freq=10)
+    assert "wandb" not in vars(module) and module.wandb is wandb  # the real one again
 
 
 def test_version_is_the_given_version_and_anonymous_is_accepted(tmp_path: Path) -> None:
