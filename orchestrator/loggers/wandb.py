@@ -121,10 +121,11 @@ class WandbLogger(LightningLoggerBase):
                          id=self._id, resume="allow", tags=self._tags, entity=self._entity,
                          group=self._group, mode="offline" if self._offline else None,
                          **self._kwargs)
-        run.define_metric(STEP_KEY)
-        run.define_metric("*", step_metric=STEP_KEY)
-        run.define_metric(PICTURE_STEP_KEY)
-        run.define_metric("lifecycle", step_metric=PICTURE_STEP_KEY)
+        if hasattr(run, "define_metric"):  # wandb >= 0.10.22 (a run of 0.8.5's time has none)
+            run.define_metric(STEP_KEY)
+            run.define_metric("*", step_metric=STEP_KEY)
+            run.define_metric(PICTURE_STEP_KEY)
+            run.define_metric("lifecycle", step_metric=PICTURE_STEP_KEY)
         return run
 
     def watch(self, model: Any, log: str = "gradients", log_freq: int = 100) -> None:
@@ -142,7 +143,9 @@ class WandbLogger(LightningLoggerBase):
         """The run's project (W&B chooses one when none was given: the run is started)."""
         if self._experiment is None and self._project is not None:
             return self._project
-        return str(self.experiment.project)
+        run = self.experiment
+        named = getattr(run, "project_name", None)  # the wandb of 0.8.5's time: a method
+        return str(named() if callable(named) else run.project)
 
     @property
     def version(self) -> str:

@@ -143,6 +143,26 @@ def test_a_mock_patched_over_the_modules_wandb_is_the_one_used() -> None:
     assert "wandb" not in vars(module) and module.wandb is wandb  # the real one again
 
 
+def test_a_run_of_older_wandb_without_define_metric_is_logged_to() -> None:
+    class OldRun:  # wandb before 0.10.22: project_name() and no define_metric
+        id = "old1"
+
+        def __init__(self) -> None:
+            self.rows: list[dict[str, Any]] = []
+
+        def project_name(self) -> str:
+            return "older"
+
+        def log(self, row: dict[str, Any]) -> None:
+            self.rows.append(row)
+
+    with mock.patch("orchestrator.loggers.wandb.wandb") as fake:
+        fake.init.return_value = run = OldRun()
+        logger = WandbLogger(offline=True)
+        logger.log_metrics({"acc": 1.0}, step=2)
+        assert logger.name == "older" and run.rows == [{"acc": 1.0, "global_step": 2}]
+
+
 def test_version_is_the_given_version_and_anonymous_is_accepted(tmp_path: Path) -> None:
     logger = WandbLogger(save_dir=str(tmp_path), offline=True, version="v7", anonymous=True)
     assert logger.version == "v7"
