@@ -13,6 +13,7 @@ from orchestrator.loggers.aggregate import StepAggregator, merge_dicts
 from orchestrator.rank_zero import rank_zero_only
 
 __all__ = ["DummyExperiment", "DummyLogger", "LightningLoggerBase", "LoggerCollection",
+           "OtherRankLogger", "for_other_rank",
            "hparams_as_dict", "merge_dicts", "rank_zero_experiment"]
 
 
@@ -237,6 +238,32 @@ class DummyLogger(LightningLoggerBase):
 
     def log_hyperparams(self, params: Any) -> None:
         pass
+
+
+class OtherRankLogger(DummyLogger):
+    """The logger on processes other than rank zero, as 0.8.5 had it: its ``experiment`` is a
+    ``DummyExperiment`` and every method of the logger it stands for (its own too, such as
+    ``NeptuneLogger.log_image``) does nothing, so hooks that log run on every rank."""
+
+    def __init__(self, logger: LightningLoggerBase) -> None:
+        super().__init__()
+        kind = type(logger)
+        self._methods = {name for name in dir(kind)
+                         if not name.startswith("_") and callable(getattr(kind, name, None))}
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self.__dict__.get("_methods", ()):
+            return self._experiment.nop
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+
+def for_other_rank(logger: LightningLoggerBase | None) -> LightningLoggerBase | None:
+    """What ``logger`` is on a process other than rank zero (None stays None)."""
+    if logger is None:
+        return None
+    if isinstance(logger, LoggerCollection):
+        return LoggerCollection([OtherRankLogger(each) for each in logger.loggers])
+    return OtherRankLogger(logger)
 
 
 def hparams_as_dict(params: Any) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from orchestrator.checkpoint_state import (
 )
 from orchestrator.interrupts import GracefulInterrupt
 from orchestrator.lifecycle_pictures import LifecyclePictures, lifecycle_observer
-from orchestrator.loggers.base import LoggerCollection
+from orchestrator.loggers.base import LoggerCollection, for_other_rank
 from orchestrator.module import LightningModule
 from orchestrator.output_dirs import check_output_dirs
 from orchestrator.run_files import LifecycleWriter
@@ -124,7 +124,7 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
             return 1
         with self._process_group(self.backend):
             if not self.is_global_zero:
-                self.logger = None
+                self.logger = for_other_rank(self.logger)
             self._fit_in_process(model, overrides, path)
         return 1
 
@@ -163,7 +163,7 @@ class Trainer(TrainerProperties, TrainerArgparse, TrainerTuning):
                         path: str | os.PathLike[str] | None) -> Any:
         """The fit itself, in this process (one of several under DDP)."""
         if self.backend.several_processes and not self.is_global_zero:
-            self.logger = None
+            self.logger = for_other_rank(self.logger)
         if self.is_global_zero:
             check_output_dirs(self)
         checkpoint = load_checkpoint(path) if path is not None else None

@@ -180,6 +180,48 @@ def test_a_key_logged_on_one_rank_only_neither_hangs_nor_pairs_with_another(
     assert float(trainer.logged_metrics["only_on_zero"]) == 1.0  # rank zero's own value
 
 
+class _NotesLogger(pl.loggers.TensorBoardLogger):
+    def log_note(self, text: str) -> None:  # a logger's own method, as NeptuneLogger.log_text
+        self.experiment.add_text("note", text)
+
+
+class _UsesTheLoggerOnEveryRank(BoringModel):
+    """What 0.8 code does in its hooks on every rank: logger.experiment calls and the logger's
+    own methods (0.8.5: a DummyExperiment and no-ops on the other ranks)."""
+
+    def training_step(self, batch: Any, batch_idx: int) -> Any:
+        if batch_idx == 0:
+            self.logger.experiment.add_scalar("by_hand", 1.0, self.global_step)
+            self.logger.log_note(f"rank {self.trainer.global_rank}")
+            self.logger.log_metrics({"by_hand_row": 2.0}, step=self.global_step)
+            dummy = isinstance(self.logger.experiment, pl.loggers.base.DummyExperiment)
+            Path(self.trainer.default_root_dir, f"rank{self.trainer.global_rank}.json").write_text(
+                json.dumps({"dummy": dummy}))
+        return super().training_step(batch, batch_idx)
+
+
+@forks_here
+def test_other_ranks_get_a_logger_whose_experiment_and_methods_do_nothing(tmp_path: Path
+                                                                          ) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logger = _NotesLogger(str(tmp_path), name="tb")
+    trainer = pl.Trainer(max_epochs=1, distributed_backend="ddp_cpu", num_processes=2,
+                         logger=logger, default_root_dir=str(tmp_path),
+                         progress_bar_refresh_rate=0, weights_summary=None,
+                         num_sanity_val_steps=0)
+    trainer.fit(_UsesTheLoggerOnEveryRank(batch_size=8, n=64))
+    seen = {rank: json.loads((tmp_path / f"rank{rank}.json").read_text()) for rank in (0, 1)}
+    assert seen == {0: {"dummy": False}, 1: {"dummy": True}}
+    events = EventAccumulator(str(tmp_path / "tb" / "version_0"), size_guidance={"tensors": 0})
+    events.Reload()
+    assert [e.value for e in events.Scalars("by_hand")] == [1.0]  # rank zero's alone
+    assert [e.value for e in events.Scalars("by_hand_row")] == [2.0]
+    notes = [e.tensor_proto.string_val[0] for e in events.Tensors("note/text_summary")]
+    assert notes == [b"rank 0"]
+    assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == ["tb"]  # no folder of rank 1
+
+
 class _SavesOnRankZeroOnly(BoringModel):
     def training_step(self, batch: Any, batch_idx: int) -> Any:
         if batch_idx == 1 and self.trainer.global_rank == 0:
