@@ -138,7 +138,10 @@ class TrainerProperties:
 
     @property
     def weights_save_path(self) -> str:
-        """Where checkpoints go: ``weights_save_path``, else ``default_root_dir``."""
+        """As 0.8.5: the checkpoint callback's folder (``ckpt_path``) when there is one, else
+        the ``weights_save_path`` given, else ``default_root_dir``."""
+        if self.checkpoint_callback is not None:  # type: ignore[attr-defined]
+            return self.ckpt_path
         return str(self.config.weights_save_path or self.default_root_dir)
 
     @property

@@ -588,9 +588,15 @@ def test_a_loggers_save_dir_holds_the_checkpoints_unless_weights_save_path(tmp_p
     """As 0.8.5: <logger save_dir>/<name>/<version>/checkpoints; weights_save_path wins."""
     root, logs, weights = tmp_path / "root", tmp_path / "logs", tmp_path / "weights"
     logger = TensorBoardLogger(str(logs))
-    quiet_trainer(root, max_epochs=1, logger=logger).fit(BoringModel(n=32))
-    assert ckpt_names(logs / "default" / "version_0" / "checkpoints") == ["epoch=0.ckpt"]
+    trainer = quiet_trainer(root, max_epochs=1, logger=logger)
+    trainer.fit(BoringModel(n=32))
+    folder = logs / "default" / "version_0" / "checkpoints"
+    assert ckpt_names(folder) == ["epoch=0.ckpt"]
     assert all_ckpts(root) == []
+    # 0.8.5's trainer.weights_save_path and ckpt_path: the checkpoint folder
+    assert trainer.weights_save_path == trainer.ckpt_path == str(folder)
+    without = quiet_trainer(root, max_epochs=1, logger=logger, checkpoint_callback=False)
+    assert without.weights_save_path == str(root)
     logger = TensorBoardLogger(str(logs))
     quiet_trainer(root, max_epochs=1, logger=logger,
                   weights_save_path=str(weights)).fit(BoringModel(n=32))
