@@ -73,15 +73,17 @@ class NeptuneLogger(LightningLoggerBase):
         self.lifecycle = lifecycle
         self._kwargs = kwargs
         self._run: Any = None
+        self._identity: tuple[str, str] | None = None  # the run's sys/name and sys/id
 
     def __getstate__(self) -> dict[str, Any]:
         """Without the open run (a copy in another process opens its own)."""
-        return {**self.__dict__, "_run": None}
+        return {**self.__dict__, "_run": None, "_identity": None}
 
     @property
     def experiment(self) -> Any:
         """The ``neptune.Run`` (made on first use; after ``finalize``, a new one)."""
         if self._run is None:
+            self._identity = None
             self._run = _neptune().init_run(
                 project=self.project_name, api_token=self.api_key,
                 mode="offline" if self.offline_mode else "async", name=self.experiment_name,
@@ -101,13 +103,20 @@ class NeptuneLogger(LightningLoggerBase):
     def name(self) -> str:
         if self.offline_mode:
             return "offline-name"  # 0.8.5's names of an offline run
-        return str(self.experiment["sys/name"].fetch())
+        return self._fetched()[0]
 
     @property
     def version(self) -> str:
         if self.offline_mode:
             return "offline-id-1234"
-        return str(self.experiment["sys/id"].fetch())
+        return self._fetched()[1]
+
+    def _fetched(self) -> tuple[str, str]:
+        """The run's name and id, asked of Neptune's server once per run."""
+        run = self.experiment
+        if self._identity is None:
+            self._identity = (str(run["sys/name"].fetch()), str(run["sys/id"].fetch()))
+        return self._identity
 
     def log_hyperparams(self, params: Any) -> None:
         for key, value in _flat(hparams_as_dict(params)).items():

@@ -9,6 +9,7 @@ import shutil
 import sys
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -133,3 +134,42 @@ def test_the_lifecycle_goes_to_the_run_as_images_and_mermaid(tmp_path: Path,
     assert all(image.startswith(b"\x89PNG") for image in images.values())
     assert len(mermaid) == len(steps)  # the latest text, replaced at each picture
     assert "stateDiagram-v2" in mermaid[-1] and "Class teardown s_active" in mermaid[-1]
+
+
+def test_online_name_and_version_are_fetched_once_per_run(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """Online, sys/name and sys/id come from Neptune's server: asked once per run, not at
+    each checkpoint (no server here: neptune's init_run is replaced by a recording run)."""
+    from orchestrator.loggers import neptune as neptune_logs
+
+    fetched: list[str] = []
+
+    class Field:
+        def __init__(self, path: str, run: Any) -> None:
+            self.path, self.run = path, run
+
+        def fetch(self) -> str:
+            fetched.append(self.path)
+            return f"{self.path}-{self.run.number}"
+
+    class Run:
+        made = 0
+
+        def __init__(self, **kwargs: Any) -> None:
+            Run.made += 1
+            self.number = Run.made
+
+        def __getitem__(self, path: str) -> Field:
+            return Field(path, self)
+
+        def __setitem__(self, path: str, value: Any) -> None: ...
+
+        def stop(self) -> None: ...
+
+    monkeypatch.setattr(neptune_logs, "_neptune", lambda: SimpleNamespace(init_run=Run))
+    logger = NeptuneLogger(api_key="key", project_name="team/boring")
+    assert [logger.name, logger.version, logger.name, logger.version] == [
+        "sys/name-1", "sys/id-1", "sys/name-1", "sys/id-1"]
+    assert fetched == ["sys/name", "sys/id"]
+    logger.finalize("success")  # the run is stopped: the next one has its own
+    assert logger.version == "sys/id-2" and len(fetched) == 4
