@@ -270,3 +270,8 @@ def test_without_wandb_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(ImportError, match=r"WandbLogger needs the package 'wandb'.*"
                                           r"pip install 'orchestrator\[wandb\]'"):
         WandbLogger(offline=True)
+    module = importlib.import_module("orchestrator.loggers.wandb")
+    assert module.wandb is None  # as 0.8.5: a patch over it still works without wandb
+    with mock.patch("orchestrator.loggers.wandb.wandb") as fake:
+        WandbLogger(offline=True).log_metrics({"acc": 1.0})
+        fake.init().log.assert_called_once_with({"acc": 1.0})
