@@ -86,13 +86,13 @@ class WandbLogger(LightningLoggerBase):
                  experiment: Any = None, entity: str | None = None, group: str | None = None,
                  lifecycle: bool | None = None, **kwargs: Any) -> None:
         _wandb()  # fails at once without wandb
+        del anonymous  # W&B has no anonymous runs any more: accepted for 0.8 code only
         self._name = name
         self._save_dir = None if save_dir is None else os.fspath(save_dir)
         self._offline = offline
         # an id from the start: every copy (a DDP process's) logs to the same run, and the
         # caller knows it without starting one
         self._id = version or id or (experiment.id if experiment is not None else _new_id())
-        self._anonymous = anonymous
         self._project = project
         self._tags = tags
         self._log_model = log_model
